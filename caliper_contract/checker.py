@@ -1,0 +1,402 @@
+"""Check stage: the contract, compiled once, applied to payloads.
+
+Two schema layers run on every payload: the OpenAPI document's request body
+schema, and the Timeback profile schema on each TimebackProfile event; the
+Python rules of :mod:`caliper_contract.profile` follow.  Each jsonschema error
+becomes a :class:`~caliper_contract.report.Violation` with a catalogue rule id,
+a JSON Pointer and a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from caliper_contract import openapi, profile
+from caliper_contract.formats import FORMAT_HINTS, format_checker
+from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
+from caliper_contract.payload import parse_text, pointer, scan, show
+from caliper_contract.report import ContractError, Report, Violation
+from caliper_contract.rules import RULES, UnknownRuleError, check_rule_ids
+
+_PROFILE_URI = "urn:caliper-contract:timeback-profile"
+_KEYWORD_RULES = {
+    "required": "openapi.required",
+    "type": "openapi.type",
+    "format": "openapi.format",
+    "const": "openapi.const",
+    "enum": "openapi.enum",
+    "pattern": "openapi.pattern",
+    "additionalProperties": "openapi.additional-properties",
+    "minItems": "openapi.min-items",
+}
+_JSON_TYPES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    bool: "boolean",
+    type(None): "null",
+    int: "number",
+    float: "number",
+}
+_UNREADABLE = ("json.syntax", "json.duplicate-key", "json.value", "json.too-deep")
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One compiled schema with the names used to report its errors."""
+
+    name: str  # "openapi" or "timeback-profile"
+    validator: Draft202012Validator
+    documents: dict[str, Any]  # resource URI -> contents, to resolve $ref while reporting
+
+    def violations(self, instance: Any, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
+        for error in self.validator.iter_errors(instance):
+            for leaf in _explain(error):
+                yield from self._to_violations(leaf, prefix)
+
+    def _to_violations(self, error: ValidationError, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
+        location, trail = self._walk(error.absolute_schema_path)
+        rule_schema = next((node for node in reversed(trail) if "x-rule" in node), None)
+        if self.name == "openapi":
+            rule = _KEYWORD_RULES.get(str(error.validator), "openapi.schema")
+        elif rule_schema is not None:
+            rule = rule_schema["x-rule"]
+        else:  # every check in the profile schema names its rule; a test keeps it so
+            raise AssertionError(f"profile schema check without x-rule at {location}")
+        severity = RULES[rule].severity
+        path = (*prefix, *error.absolute_path)
+        if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            for key in _unexpected_keys(error.instance, error.schema):
+                yield (
+                    _target(path, key),
+                    Violation(pointer((*path, key)), rule, severity, _unknown_property(key, known), location),
+                )
+            return
+        if rule == "timeback.unknown-property":  # additionalProperties: {not: true}: path ends at the key
+            parent = trail[-2] if len(trail) >= 2 else {}
+            message = _unknown_property(str(path[-1]), parent.get("properties", {}))
+        elif rule_schema is not None and "x-message" in rule_schema:
+            message = rule_schema["x-message"].format(value=show(error.instance))
+        else:
+            message = _message(error)
+        if error.validator == "required":
+            missing = _missing_property(error)
+            yield _target(path, missing), Violation(pointer(path), rule, severity, message, location)
+        else:
+            yield pointer(path), Violation(pointer(path), rule, severity, message, location)
+
+    def _walk(self, schema_path: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
+        """The keyword's absolute location, and the schemas passed on the way.
+
+        jsonschema's schema paths step through ``$ref`` silently (the keyword
+        does not appear in them), so a reference is followed whenever the next
+        token is not in the schema at hand.
+        """
+        node: Any = self.validator.schema
+        document_uri = ""
+        tokens: list[str] = []
+        trail: list[dict[str, Any]] = []
+        for token in schema_path:
+            while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+                trail.append(node)
+                uri, _, fragment = node["$ref"].partition("#")
+                document_uri = uri or document_uri
+                node = resolve_pointer(self.documents[document_uri], fragment)
+                tokens = [t for t in fragment.split("/") if t]
+            if isinstance(node, dict):
+                trail.append(node)
+            node = node[token]
+            tokens.append(str(token).replace("~", "~0").replace("/", "~1"))
+        name = {_OPENAPI_URI: "openapi", _PROFILE_URI: "timeback-profile"}.get(document_uri, self.name)
+        return f"{name}#/{'/'.join(tokens)}", trail
+
+
+_OPENAPI_URI = "urn:caliper-contract:openapi"
+
+
+def _target(path: tuple[object, ...], key: object) -> str:
+    # What a violation is about, for deduplication: a missing or unknown
+    # property is about that property, even though its path is the object.
+    return pointer((*path, key))
+
+
+def _explain(error: ValidationError) -> Iterator[ValidationError]:
+    """Replace "not valid under any of the given schemas" by the real errors of one branch."""
+    if error.validator not in ("anyOf", "oneOf") or not error.context:
+        yield error
+        return
+    branch = _choose_branch(error)
+    depth = len(error.absolute_schema_path)
+    for sub in error.context:
+        if sub.absolute_schema_path[depth] == branch:
+            yield from _explain(sub)
+
+
+def _choose_branch(error: ValidationError) -> int:
+    branches: list[Any] = list(error.validator_value)  # type: ignore[arg-type]  # set: this is an anyOf/oneOf error
+    instance = error.instance
+    names = [_ref_name(branch) for branch in branches]
+    discriminator = error.schema.get("discriminator") if isinstance(error.schema, dict) else None
+    if isinstance(discriminator, dict) and isinstance(instance, dict):
+        value = instance.get(discriminator.get("propertyName"))
+        target = (discriminator.get("mapping") or {}).get(value) if isinstance(value, str) else None
+        for index, branch in enumerate(branches):
+            ref = branch.get("$ref") if isinstance(branch, dict) else None
+            if ref is not None and (ref == target or (target is None and names[index] == value)):
+                return index
+    if "Event" in names and "Entity" in names:
+        # The Caliper decision: an item with action, eventTime or profile is an Event.
+        return names.index("Event" if profile.is_event(instance) else "Entity")
+    best = best_match(error.context)
+    return int(best.absolute_schema_path[len(error.absolute_schema_path)])
+
+
+def _ref_name(schema: Any) -> str | None:
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def _unexpected_keys(instance: dict[str, Any], schema: Any) -> list[str]:
+    schema = schema if isinstance(schema, dict) else {}
+    known = schema.get("properties", {})
+    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
+    return [key for key in instance if key not in known and not any(pattern.search(key) for pattern in patterns)]
+
+
+def _missing_property(error: ValidationError) -> str:
+    # jsonschema reports one error per missing property, naming it in the message only.
+    names: list[Any] = list(error.validator_value)  # type: ignore[arg-type]  # set: this is a `required` error
+    for name in names:
+        if isinstance(error.instance, dict) and name not in error.instance and error.message.startswith(repr(name)):
+            return str(name)
+    return str(names[0])
+
+
+def _json_type(value: object) -> str:
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _suggest(value: object, options: Iterable[object]) -> str:
+    """`; did you mean "X"?` for a near miss, else nothing."""
+    if not isinstance(value, str):
+        return ""
+    candidates = {_normalise(option): option for option in options if isinstance(option, str)}
+    if _normalise(value) in candidates:
+        return f"; did you mean {show(candidates[_normalise(value)])}?"
+    close = difflib.get_close_matches(_normalise(value), list(candidates), n=1, cutoff=0.7)
+    return f"; did you mean {show(candidates[close[0]])}?" if close else ""
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[\s_\-]", "", text).lower()
+
+
+def _unknown_property(key: str, known: Iterable[object]) -> str:
+    return f"unknown property {show(key)}{_suggest(key, known)}"
+
+
+def _message(error: ValidationError) -> str:
+    keyword = error.validator
+    expected: Any = error.validator_value
+    value: Any = error.instance
+    if keyword == "required":
+        return f"missing required property {show(_missing_property(error))}"
+    if keyword == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else str(expected)
+        got = _json_type(value)
+        return f"expected {wanted}, got {got}" + ("" if isinstance(value, (dict, list)) else f" {show(value)}")
+    if keyword == "format":
+        return f"{show(value)} is not a valid {expected}: expected {FORMAT_HINTS.get(str(expected), str(expected))}"
+    if keyword == "const":
+        return f"expected {show(expected)}, got {show(value)}{_suggest(value, [expected]) if value != expected else ''}"
+    if keyword == "enum":
+        options = ", ".join(show(option) for option in expected[:12]) + (", ..." if len(expected) > 12 else "")
+        return f"{show(value)} is not one of {options}{_suggest(value, expected)}"
+    if keyword == "pattern":
+        return f"{show(value)} does not match the pattern {expected}"
+    if keyword == "minItems":
+        return f"expected at least {expected} item(s), got {len(value)}"
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{show(value)} breaks {keyword} {expected}"
+    return error.message
+
+
+class Contract:
+    """The Timeback Events API contract of one OpenAPI document, compiled once.
+
+    ``Contract.default()`` is the bundled, published document; use
+    ``Contract.from_openapi(path)`` for another version.  A contract is
+    immutable and safe to share between threads.
+    """
+
+    def __init__(self, document: OpenAPIDocument) -> None:
+        self.document = document
+        profile_schema = profile.load_profile_schema()
+        registry: Registry[Any] = Registry().with_resources(
+            [
+                (_OPENAPI_URI, Resource.from_contents(dict(document.contents), default_specification=DRAFT202012)),
+                (_PROFILE_URI, Resource.from_contents(profile_schema, default_specification=DRAFT202012)),
+            ]
+        )
+        documents = {_OPENAPI_URI: document.contents, _PROFILE_URI: profile_schema}
+        checker = format_checker()
+
+        def layer(name: str, schema: Any) -> _Layer:
+            return _Layer(name, Draft202012Validator(schema, registry=registry, format_checker=checker), documents)
+
+        self._envelope = layer("openapi", {"$ref": f"{_OPENAPI_URI}#{openapi.ENVELOPE_POINTER}"})
+        event_pointer = _event_pointer(document)
+        self._event = layer("openapi", {"$ref": f"{_OPENAPI_URI}#{event_pointer}"}) if event_pointer else None
+        self._profile = layer("timeback-profile", {"$ref": _PROFILE_URI})
+
+    @classmethod
+    def from_openapi(cls, path: str | Path) -> Contract:
+        """Load another OpenAPI 3.1 document; raises :class:`~caliper_contract.SpecError`."""
+        return cls(openapi.load(path))
+
+    @classmethod
+    def default(cls) -> Contract:
+        """The bundled contract, loaded on first use and shared afterwards."""
+        global _default
+        with _default_lock:
+            if _default is None:
+                _default = cls(openapi.load(openapi.bundled_path()))
+            return _default
+
+    # -- checking ---------------------------------------------------------------
+
+    def validate(self, payload: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+        """Check an envelope (a parsed value, or JSON text as str/bytes)."""
+        return self._check(payload, self._envelope, envelope=True, strict=strict, ignore=ignore)
+
+    def validate_event(self, event: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+        """Check one event on its own; paths are relative to the event."""
+        if self._event is None:
+            raise openapi.SpecError(f"{self.document.source}: no Event schema to check a lone event against")
+        return self._check(event, self._event, envelope=False, strict=strict, ignore=ignore)
+
+    def assert_valid(self, payload: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+        """Return the report, or raise :class:`ContractError` listing every error."""
+        __tracebackhide__ = True
+        report = self.validate(payload, strict=strict, ignore=ignore)
+        if not report.ok:
+            raise ContractError(report)
+        return report
+
+    def examples(self, *, send_time: str = openapi.EXAMPLE_SEND_TIME) -> tuple[Example, ...]:
+        """The document's request examples, placeholders filled (see :mod:`caliper_contract.openapi`)."""
+        return self.document.examples(send_time=send_time)
+
+    def _check(self, payload: Any, layer: _Layer, *, envelope: bool, strict: bool, ignore: Iterable[str]) -> Report:
+        ignored = check_rule_ids(ignore)
+        unignorable = ignored.intersection(_UNREADABLE)
+        if unignorable:
+            raise UnknownRuleError(
+                f"{sorted(unignorable)[0]} cannot be ignored: a payload that cannot be read cannot be checked"
+            )
+        if isinstance(payload, (str, bytes, bytearray)):
+            parsed = parse_text(payload)
+            if parsed.violations:
+                return Report(parsed.violations)
+            payload = parsed.value
+        found: list[tuple[str, Violation]] = [(v.path, v) for v in scan(payload)]
+        if any(v.rule == "json.too-deep" for _, v in found):
+            return _finish(found, strict, ignored)
+        found.extend(layer.violations(payload, ()))
+        if envelope:
+            data = payload.get("data") if isinstance(payload, dict) else None
+            events: list[tuple[tuple[object, ...], Any]] = (
+                [(("data", index), item) for index, item in enumerate(data)] if isinstance(data, list) else []
+            )
+            if isinstance(payload, dict):
+                found.extend((v.path, v) for v in profile.check_envelope(payload))
+        else:
+            events = [((), payload)]
+        for path, item in events:
+            if profile.is_timeback_event(item):
+                found.extend(self._profile.violations(item, path))
+                found.extend((v.path, v) for v in profile.check_event(item, path))
+            elif profile.is_event(item) and isinstance(item.get("profile"), str):
+                profile_path = pointer((*path, "profile"))
+                if not any(v.path == profile_path for _, v in found):
+                    found.append(
+                        (
+                            profile_path,
+                            Violation(
+                                profile_path,
+                                "caliper.non-timeback-profile",
+                                "warning",
+                                f"profile {show(item['profile'])} is stored but not counted towards XP or time; "
+                                'Timeback analytics read only "TimebackProfile" events',
+                            ),
+                        )
+                    )
+        return _finish(found, strict, ignored)
+
+
+def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset[str]) -> Report:
+    kept = [(target, v) for target, v in found if v.rule not in ignored]
+    # One value, one story: an explicit null explains every other complaint about
+    # the same value, and a profile rule is more specific than the OpenAPI one.
+    nulls = {target for target, v in kept if v.rule == "timeback.null"}
+    profiled = {target for target, v in kept if v.rule.startswith("timeback.")}
+    violations = {
+        v
+        for target, v in kept
+        if not (target in nulls and v.rule != "timeback.null")
+        and not (target in profiled and v.rule.startswith("openapi."))
+    }
+    if strict:
+        violations = {Violation(v.path, v.rule, "error", v.message, v.schema_location) for v in violations}
+    return Report(tuple(sorted(violations, key=_order)))
+
+
+def _order(violation: Violation) -> tuple[Any, ...]:
+    tokens = tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in violation.path.split("/")[1:])
+    return (violation.severity != "error", tokens, violation.rule, violation.message)
+
+
+def _event_pointer(document: OpenAPIDocument) -> str | None:
+    """Where one event's schema is: the Event component, or the envelope's data items."""
+    if document.component("Event") is not None:
+        return "/components/schemas/Event"
+    location = openapi.ENVELOPE_POINTER
+    node = resolve_pointer(document.contents, location)
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        location = node["$ref"][1:]
+        node = resolve_pointer(document.contents, location)
+    if isinstance(node, dict) and isinstance(node.get("properties", {}).get("data", {}).get("items"), dict):
+        return f"{location}/properties/data/items"
+    return None
+
+
+_default: Contract | None = None
+_default_lock = threading.Lock()
+
+
+def validate(payload: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+    """Check a Caliper envelope against the bundled Timeback Events API contract."""
+    return Contract.default().validate(payload, strict=strict, ignore=ignore)
+
+
+def validate_event(event: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+    """Check one Caliper event against the bundled contract; paths are relative to it."""
+    return Contract.default().validate_event(event, strict=strict, ignore=ignore)
+
+
+def assert_valid(payload: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+    """Raise :class:`ContractError` (an AssertionError) listing every error, else return the report."""
+    __tracebackhide__ = True
+    return Contract.default().assert_valid(payload, strict=strict, ignore=ignore)
