@@ -1,15 +1,24 @@
 """caliper-contract: check Caliper envelopes against the Timeback Events API, offline.
 
 >>> from caliper_contract import validate
->>> report = validate({"sensor": "https://example.com"})
->>> report.ok
+>>> validate({"sensor": "https://example.com"}).ok
 False
+
+The checking machinery is imported on first use (PEP 562), so that
+``import caliper_contract`` stays cheap for every pytest session and CLI run.
 """
 
-from caliper_contract.checker import Contract, assert_valid, validate, validate_event
-from caliper_contract.openapi import Example, SpecError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import RULES, Rule, UnknownRuleError
+
+if TYPE_CHECKING:
+    from caliper_contract.checker import Contract, assert_valid, validate, validate_event
+    from caliper_contract.openapi import Example, SpecError
 
 __all__ = [
     "RULES",
@@ -26,3 +35,25 @@ __all__ = [
     "validate_event",
 ]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Contract": "caliper_contract.checker",
+    "assert_valid": "caliper_contract.checker",
+    "validate": "caliper_contract.checker",
+    "validate_event": "caliper_contract.checker",
+    "Example": "caliper_contract.openapi",
+    "SpecError": "caliper_contract.openapi",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'caliper_contract' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

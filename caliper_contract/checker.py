@@ -12,22 +12,22 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
+from typing import TYPE_CHECKING, Any
 
 from caliper_contract import openapi, profile
-from caliper_contract.formats import FORMAT_HINTS, format_checker
+from caliper_contract.fastpath import Engine, compile_verdict
+from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
 from caliper_contract.payload import parse_text, pointer, scan, show
 from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import RULES, UnknownRuleError, check_rule_ids
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _PROFILE_URI = "urn:caliper-contract:timeback-profile"
 _KEYWORD_RULES = {
@@ -52,15 +52,121 @@ _JSON_TYPES = {
 _UNREADABLE = ("json.syntax", "json.duplicate-key", "json.value", "json.too-deep")
 
 
-@dataclass(frozen=True)
 class _Layer:
-    """One compiled schema with the names used to report its errors."""
+    """One schema: a fast verdict for clean values, python-jsonschema to explain the rest.
 
-    name: str  # "openapi" or "timeback-profile"
-    validator: Draft202012Validator
-    documents: dict[str, Any]  # resource URI -> contents, to resolve $ref while reporting
+    Explaining is the slow part, so a failing value is first narrowed down: a
+    schema whose ``properties`` refer to other schemas is split into a *shell*
+    (everything but those properties) and *parts* (one layer per such property,
+    or per item of an array property), and python-jsonschema runs on the shell
+    and on the parts whose own verdict fails.  Every keyword of the schema is
+    still evaluated exactly once, so the violations are the ones a whole-schema
+    run finds; a test compares the two.  An ``anyOf`` whose branch can be told
+    without validating (see :func:`_static_branch`) is explained through that
+    branch alone, as :func:`_explain` would.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        documents: Mapping[str, Any],
+        uri: str,
+        pointer: str,
+        engine: Engine,
+        *,
+        shell: dict[str, Any] | None = None,
+    ) -> None:
+        self.name = name  # "openapi" or "timeback-profile": the prefix of schema locations
+        self.documents = documents  # resource URI -> contents, to resolve $ref while reporting
+        self.uri, self.pointer, self.engine = uri, pointer, engine
+        if shell is None:
+            self.schema: dict[str, Any] = {"$ref": f"{uri}#{pointer}"}
+            self.fast = compile_verdict(documents[uri], pointer, engine=engine)
+        else:
+            # The shell is checked as a subschema of a copy of its document, so
+            # its "#/..." references resolve in place.
+            self.schema = _absolute_refs(shell, uri)
+            self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine)
+        self.shell: _Layer | None = None
+        self.parts: dict[str, tuple[bool, _Layer]] = {}
+        self.branches: list[_Layer] = []
+        self._narrowed = shell is not None or self.fast is None  # nothing to narrow down without verdicts
+        self._lock = threading.Lock()
+
+    def _narrow(self) -> None:
+        """Build the shell, parts or branches, once, on the first value that needs explaining."""
+        with self._lock:
+            if not self._narrowed:
+                self._split()
+                self._narrowed = True
+
+    def _split(self) -> None:
+        engine = self.engine
+        uri, pointer, schema = _follow_refs(self.documents, self.uri, self.pointer)
+        if not isinstance(schema, dict):
+            return
+        if _only(schema, "anyOf") and all(_plain_ref(branch) for branch in schema["anyOf"]):
+            for branch in schema["anyOf"]:
+                branch_uri, branch_pointer = _ref_target(branch["$ref"], uri)
+                self.branches.append(_Layer(self.name, self.documents, branch_uri, branch_pointer, engine))
+            return
+        properties = schema.get("properties")
+        if not isinstance(properties, dict) or _UNSPLITTABLE.intersection(schema):
+            return
+        shell_properties: dict[str, Any] = dict(properties)
+        for key, subschema in properties.items():
+            if _plain_ref(subschema):
+                part_uri, part_pointer = _ref_target(subschema["$ref"], uri)
+                self.parts[key] = (False, _Layer(self.name, self.documents, part_uri, part_pointer, engine))
+                shell_properties[key] = True
+            elif isinstance(subschema, dict) and isinstance(subschema.get("items"), dict):
+                if "prefixItems" in subschema or "unevaluatedItems" in subschema:
+                    continue
+                item_pointer = f"{pointer}/properties/{_escape(key)}/items"
+                self.parts[key] = (True, _Layer(self.name, self.documents, uri, item_pointer, engine))
+                shell_properties[key] = {k: v for k, v in subschema.items() if k != "items"}
+        if self.parts:
+            shell = {**schema, "properties": shell_properties}
+            self.shell = _Layer(self.name, self.documents, uri, pointer, engine, shell=shell)
+
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        # Built on the first value that needs explaining: valid payloads never
+        # pay for importing and compiling python-jsonschema.  (Two threads may
+        # both build it; either result is the same.)
+        from jsonschema import Draft202012Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        from caliper_contract.formats import format_checker
+
+        registry: Registry[Any] = Registry().with_resources(
+            (uri, Resource.from_contents(dict(contents), default_specification=DRAFT202012))
+            for uri, contents in self.documents.items()
+        )
+        return Draft202012Validator(self.schema, registry=registry, format_checker=format_checker())
 
     def violations(self, instance: Any, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
+        if self.fast is not None and self.fast(instance):
+            return
+        if not self._narrowed:
+            self._narrow()
+        if self.branches:
+            branch = _static_branch([layer.pointer for layer in self.branches], instance)
+            if branch is not None:
+                yield from self.branches[branch].violations(instance, prefix)
+                return
+        elif self.shell is not None and isinstance(instance, dict):
+            yield from self.shell.violations(instance, prefix)
+            for key, (each_item, part) in self.parts.items():
+                if key not in instance:
+                    continue
+                if not each_item:
+                    yield from part.violations(instance[key], (*prefix, key))
+                elif isinstance(instance[key], list):
+                    for index, item in enumerate(instance[key]):
+                        yield from part.violations(item, (*prefix, key, index))
+            return
         for error in self.validator.iter_errors(instance):
             for leaf in _explain(error):
                 yield from self._to_violations(leaf, prefix)
@@ -104,9 +210,9 @@ class _Layer:
         does not appear in them), so a reference is followed whenever the next
         token is not in the schema at hand.
         """
-        node: Any = self.validator.schema
-        document_uri = ""
-        tokens: list[str] = []
+        node: Any = self.schema
+        document_uri = self.uri
+        tokens = [token for token in self.pointer.split("/") if token]
         trail: list[dict[str, Any]] = []
         for token in schema_path:
             while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
@@ -124,6 +230,55 @@ class _Layer:
 
 
 _OPENAPI_URI = "urn:caliper-contract:openapi"
+
+
+#: Keywords whose meaning depends on what ``properties`` evaluated: a schema
+#: with one of them is explained whole.
+_SHELL = "x-caliper-contract-shell"
+_UNSPLITTABLE = frozenset({"unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef"})
+_NOT_VALIDATION = frozenset({"description", "title", "example", "examples", "default", "x-rule", "x-message"})
+
+
+def _only(schema: dict[str, Any], keyword: str) -> bool:
+    """Whether ``keyword`` is the only validation keyword of ``schema``."""
+    return keyword in schema and not (set(schema) - _NOT_VALIDATION - {keyword})
+
+
+def _plain_ref(schema: Any) -> bool:
+    return isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and _only(schema, "$ref")
+
+
+def _ref_target(ref: str, base_uri: str) -> tuple[str, str]:
+    uri, _, fragment = ref.partition("#")
+    return uri or base_uri, fragment
+
+
+def _follow_refs(documents: Mapping[str, Any], uri: str, pointer: str) -> tuple[str, str, Any]:
+    """The schema at ``uri#pointer``, through any chain of plain ``$ref`` schemas."""
+    schema = resolve_pointer(documents[uri], pointer)
+    for _ in range(32):  # a chain this long is a loop
+        if not _plain_ref(schema):
+            break
+        uri, pointer = _ref_target(schema["$ref"], uri)
+        schema = resolve_pointer(documents[uri], pointer)
+    return uri, pointer, schema
+
+
+def _absolute_refs(schema: Any, uri: str) -> Any:
+    """A copy of ``schema`` whose "#..." references name ``uri``: it is validated outside its document."""
+    if isinstance(schema, dict):
+        return {
+            key: f"{uri}{value}" if key == "$ref" and isinstance(value, str) and value.startswith("#")
+            else _absolute_refs(value, uri)
+            for key, value in schema.items()
+        }  # fmt: skip
+    if isinstance(schema, list):
+        return [_absolute_refs(item, uri) for item in schema]
+    return schema
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _target(path: tuple[object, ...], key: object) -> str:
@@ -156,11 +311,25 @@ def _choose_branch(error: ValidationError) -> int:
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             if ref is not None and (ref == target or (target is None and names[index] == value)):
                 return index
-    if "Event" in names and "Entity" in names:
-        # The Caliper decision: an item with action, eventTime or profile is an Event.
-        return names.index("Event" if profile.is_event(instance) else "Entity")
+    static = _static_branch([f"/{name}" for name in names], instance)
+    if static is not None:
+        return static
+    from jsonschema.exceptions import best_match
+
     best = best_match(error.context)
     return int(best.absolute_schema_path[len(error.absolute_schema_path)])
+
+
+def _static_branch(pointers: Sequence[str | None], instance: Any) -> int | None:
+    """The Caliper decision between Event and Entity branches, made without validating.
+
+    An item with action, eventTime or profile is an Event (the Entity schema
+    forbids those keys), any other item an Entity.
+    """
+    names = [pointer.rsplit("/", 1)[-1] if pointer else None for pointer in pointers]
+    if "Event" in names and "Entity" in names:
+        return names.index("Event" if profile.is_event(instance) else "Entity")
+    return None
 
 
 def _ref_name(schema: Any) -> str | None:
@@ -241,30 +410,29 @@ class Contract:
     immutable and safe to share between threads.
     """
 
-    def __init__(self, document: OpenAPIDocument) -> None:
+    def __init__(self, document: OpenAPIDocument, *, engine: Engine = "auto") -> None:
         self.document = document
-        profile_schema = profile.load_profile_schema()
-        registry: Registry[Any] = Registry().with_resources(
-            [
-                (_OPENAPI_URI, Resource.from_contents(dict(document.contents), default_specification=DRAFT202012)),
-                (_PROFILE_URI, Resource.from_contents(profile_schema, default_specification=DRAFT202012)),
-            ]
-        )
-        documents = {_OPENAPI_URI: document.contents, _PROFILE_URI: profile_schema}
-        checker = format_checker()
+        documents = {_OPENAPI_URI: document.contents, _PROFILE_URI: profile.load_profile_schema()}
+        self._envelope = _Layer("openapi", documents, _OPENAPI_URI, openapi.ENVELOPE_POINTER, engine)
+        self._documents, self._engine = documents, engine
+        self._profile = _Layer("timeback-profile", documents, _PROFILE_URI, "", engine)
 
-        def layer(name: str, schema: Any) -> _Layer:
-            return _Layer(name, Draft202012Validator(schema, registry=registry, format_checker=checker), documents)
-
-        self._envelope = layer("openapi", {"$ref": f"{_OPENAPI_URI}#{openapi.ENVELOPE_POINTER}"})
-        event_pointer = _event_pointer(document)
-        self._event = layer("openapi", {"$ref": f"{_OPENAPI_URI}#{event_pointer}"}) if event_pointer else None
-        self._profile = layer("timeback-profile", {"$ref": _PROFILE_URI})
+    @cached_property
+    def _event(self) -> _Layer | None:
+        # Only validate_event() needs it: compiled on first use.
+        event_pointer = _event_pointer(self.document)
+        if event_pointer is None:
+            return None
+        return _Layer("openapi", self._documents, _OPENAPI_URI, event_pointer, self._engine)
 
     @classmethod
-    def from_openapi(cls, path: str | Path) -> Contract:
-        """Load another OpenAPI 3.1 document; raises :class:`~caliper_contract.SpecError`."""
-        return cls(openapi.load(path))
+    def from_openapi(cls, path: str | Path, *, engine: Engine = "auto") -> Contract:
+        """Load another OpenAPI 3.1 document; raises :class:`~caliper_contract.SpecError`.
+
+        ``engine`` picks the fast path (see :mod:`caliper_contract.fastpath`);
+        reports are the same whichever is used.
+        """
+        return cls(openapi.load(path), engine=engine)
 
     @classmethod
     def default(cls) -> Contract:
@@ -272,7 +440,7 @@ class Contract:
         global _default
         with _default_lock:
             if _default is None:
-                _default = cls(openapi.load(openapi.bundled_path()))
+                _default = cls(openapi.load_bundled())
             return _default
 
     # -- checking ---------------------------------------------------------------
@@ -311,7 +479,8 @@ class Contract:
             if parsed.violations:
                 return Report(parsed.violations)
             payload = parsed.value
-        found: list[tuple[str, Violation]] = [(v.path, v) for v in scan(payload)]
+        scanned = scan(payload)
+        found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
         if any(v.rule == "json.too-deep" for _, v in found):
             return _finish(found, strict, ignored)
         found.extend(layer.violations(payload, ()))
@@ -327,7 +496,7 @@ class Contract:
         for path, item in events:
             if profile.is_timeback_event(item):
                 found.extend(self._profile.violations(item, path))
-                found.extend((v.path, v) for v in profile.check_event(item, path))
+                found.extend((v.path, v) for v in profile.check_event(item, path, has_null=scanned.has_null))
             elif profile.is_event(item) and isinstance(item.get("profile"), str):
                 profile_path = pointer((*path, "profile"))
                 if not any(v.path == profile_path for _, v in found):
@@ -364,7 +533,7 @@ def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset
 
 
 def _order(violation: Violation) -> tuple[Any, ...]:
-    tokens = tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in violation.path.split("/")[1:])
+    tokens = tuple((0, int(t), "") if t.isascii() and t.isdigit() else (1, 0, t) for t in violation.path.split("/")[1:])
     return (violation.severity != "error", tokens, violation.rule, violation.message)
 
 

@@ -94,11 +94,72 @@ def _too_deep(path: str) -> Violation:
     return Violation(path, "json.too-deep", "error", f"nested deeper than {MAX_DEPTH} levels; not checked further")
 
 
-def scan(value: Any) -> tuple[Violation, ...]:
+@dataclass(frozen=True)
+class Scan:
+    """What :func:`scan` found: JSON problems, and whether any null occurs at all."""
+
+    violations: tuple[Violation, ...]
+    has_null: bool
+
+
+_INFINITIES = (math.inf, -math.inf)
+
+
+def scan(value: Any) -> Scan:
     """Check that a Python value is made of JSON types and is not nested too deeply.
 
-    An explicit, iterative walk: payloads of any depth or size are safe here.
+    Runs on every payload, so the common case (nothing wrong) is one tight loop
+    without paths; only when something is wrong does :func:`_locate_problems`
+    walk again to say where.  Iterative: payloads of any depth are safe here.
     """
+    if type(value) is not dict and type(value) is not list:
+        return Scan((), True) if value is None else Scan((), False) if _is_json_scalar(value) else _slow_scan(value)
+    has_null = False
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        if depth >= MAX_DEPTH:
+            return _slow_scan(value)
+        if type(node) is dict:
+            for key in node:
+                if type(key) is not str:
+                    return _slow_scan(value)
+            children: Any = node.values()
+        else:  # only exact dicts and lists are pushed
+            children = node
+        for child in children:
+            kind = type(child)
+            if kind is str:
+                if not child.isascii() and _has_lone_surrogate(child):
+                    return _slow_scan(value)
+            elif kind is dict or kind is list:
+                push((child, depth + 1))
+            elif child is None:
+                has_null = True
+            elif kind is not int and kind is not bool and not _is_json_scalar(child):
+                return _slow_scan(value)
+    return Scan((), has_null)
+
+
+def _slow_scan(value: Any) -> Scan:
+    # Something unusual (a problem, or a dict/list subclass): locate problems with
+    # paths, and let the null walk run, since this scan stopped early.
+    return Scan(_locate_problems(value), True)
+
+
+def _is_json_scalar(value: Any) -> bool:
+    if isinstance(value, (dict, list)):
+        return False  # a subclass of dict or list: walked by _locate_problems, which accepts it
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, str):
+        return not _has_lone_surrogate(value)
+    return value is None or isinstance(value, (int, bool))
+
+
+def _locate_problems(value: Any) -> tuple[Violation, ...]:
+    """The slow, path-tracking walk behind :func:`scan`, run only when something is wrong."""
     problems: list[Violation] = []
     stack: list[tuple[Any, tuple[object, ...]]] = [(value, ())]
     while stack:
@@ -118,7 +179,7 @@ def scan(value: Any) -> tuple[Violation, ...]:
                 return (_too_deep(pointer(path)),)
             stack.extend((child, (*path, index)) for index, child in enumerate(node))
         elif isinstance(node, str):
-            if not node.isascii() and _has_lone_surrogate(node):
+            if _has_lone_surrogate(node):
                 problems.append(_not_json(path, "string has a lone surrogate, which cannot be encoded as UTF-8"))
         elif isinstance(node, float):
             if not math.isfinite(node):

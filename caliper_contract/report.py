@@ -89,8 +89,10 @@ class Report:
 class ContractError(AssertionError):
     """Raised by :func:`caliper_contract.assert_valid`; its text lists every error."""
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, message: str | None = None) -> None:
         self.report = report
-        lines = [f"payload breaks the Timeback Events API contract ({len(report.errors)} error(s)):"]
-        lines.extend(f"  {v}" for v in report.errors)
-        super().__init__("\n".join(lines))
+        if message is None:
+            lines = [f"payload breaks the Timeback Events API contract ({len(report.errors)} error(s)):"]
+            lines.extend(f"  {v}" for v in report.errors)
+            message = "\n".join(lines)
+        super().__init__(message)

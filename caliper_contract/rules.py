@@ -510,7 +510,9 @@ def apply_breach(breach: Breach, envelope: Any) -> Any:
             node = node[int(token)] if isinstance(node, list) else node[token]
         if isinstance(node, list):
             index = int(last)
-            if index == len(node):
+            if value is DELETE:
+                del node[index]
+            elif index == len(node):
                 node.append(copy.deepcopy(value))
             else:
                 node[index] = copy.deepcopy(value)

@@ -72,7 +72,9 @@ def test_broken_json_text_is_a_violation_not_an_exception(text, rule, words):
     assert words in violation.message
 
 
-@pytest.mark.parametrize("value", [None, 0, 1.5, True, "", [], {}, [{}], {"data": None}, {"data": [None, 1, "x"]}])
+@pytest.mark.parametrize(
+    "value", [None, 0, 1.5, True, "", [], {}, [{}], {"data": None}, {"data": [None, 1, "x"]}, {"data": [{"²": None}]}]
+)
 def test_any_json_value_gives_a_report(value):
     report = validate(value)
     assert isinstance(report, Report)
@@ -221,3 +223,34 @@ def test_violations_are_in_document_order_with_numeric_indexes():
         event["id"] = f"urn:uuid:00000000-0000-4000-8000-{index:012d}"
         event["actor"]["email"] = "x"
     assert [v.path for v in validate(envelope)] == [f"/data/{i}/actor/email" for i in range(12)]
+
+
+def test_checking_imports_neither_rfc3987_syntax_nor_hypothesis(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, caliper_contract as c; "
+        "assert not c.validate({'sendTime': 'yesterday'}).ok; "
+        "assert c.validate(c.Contract.default().examples()[0].value).ok; "
+        "print(sorted(m for m in ('rfc3987_syntax', 'hypothesis', 'jsonschema') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True)
+    # jsonschema is loaded to explain the invalid payload; the slow imports never are.
+    assert result.stdout.strip() == "['jsonschema']"
+
+
+def test_a_valid_payload_does_not_load_python_jsonschema(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, caliper_contract as c; "
+        "assert c.validate(c.Contract.default().examples()[0].value).ok; "
+        "print('jsonschema' in sys.modules)"
+    )
+    environment = {"CALIPER_CONTRACT_ENGINE": "python", "PATH": ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True, env=environment
+    )
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,169 @@
+"""A fast yes/no for the common case: is this value clean under this schema?
+
+python-jsonschema explains failures well but walks schemas slowly.  Most
+payloads are valid, so each schema layer is also compiled into a verdict
+function by a compiling engine, and jsonschema runs only when the verdict is
+"not clean", to say why.  The report is therefore always jsonschema's (or
+empty), and correctness needs one property only: a verdict of "clean" must
+never be given where jsonschema would find something.  A stricter engine costs
+time, never correctness.  To keep that property:
+
+- both engines get the contract's own format functions, so formats agree;
+- a schema is compiled only when every keyword reachable in it is one whose
+  semantics the engine shares with Draft 2020-12 (see ``_SUPPORTED``);
+  anything else (``prefixItems``, ``unevaluatedProperties``, ``$dynamicRef``,
+  unknown formats...) means no fast path for that layer;
+- any exception from an engine counts as "not clean".
+
+Engines: jsonschema-rs (``pip install caliper-contract[fast]``) when it is
+installed, else fastjsonschema (pure Python, generates Python code).  Set
+``CALIPER_CONTRACT_ENGINE`` to ``rust``, ``python`` or ``none`` to choose.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Literal
+
+from caliper_contract.formats import FORMAT_FUNCTIONS
+from caliper_contract.openapi import resolve_pointer
+
+Engine = Literal["auto", "rust", "python", "none"]
+Verdict = Callable[[Any], bool]
+
+_ANNOTATIONS = frozenset(
+    {
+        "$schema", "$id", "$comment", "$anchor", "title", "description", "default", "examples", "example",
+        "deprecated", "readOnly", "writeOnly", "discriminator", "xml", "externalDocs", "contentMediaType",
+        "contentEncoding",
+    }
+)  # fmt: skip
+_SUBSCHEMA = frozenset({"not", "if", "then", "else", "additionalProperties", "items", "contains", "propertyNames"})
+_SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
+_SUBSCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions"})
+_PLAIN = frozenset(
+    {
+        "type", "enum", "const", "required", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+        "minLength", "maxLength", "pattern", "minItems", "maxItems", "uniqueItems",
+        "minProperties", "maxProperties", "format", "$ref",
+    }
+)  # fmt: skip
+_SUPPORTED = _ANNOTATIONS | _SUBSCHEMA | _SUBSCHEMA_LISTS | _SUBSCHEMA_MAPS | _PLAIN
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def compile_verdict(document: Mapping[str, Any], pointer: str, *, engine: Engine = "auto") -> Verdict | None:
+    """A verdict function for the schema at ``pointer`` in ``document``, or None when no engine can be trusted."""
+    chosen = os.environ.get("CALIPER_CONTRACT_ENGINE", "auto") if engine == "auto" else engine
+    if chosen == "none":
+        return None
+    try:
+        _check_supported(document, pointer, dialect_2020=chosen != "python")
+    except _Unsupported:
+        return None
+    # The schema to compile: the document itself, entered through a $ref, so
+    # every "#/..." reference inside it resolves in place.
+    root = {**document, "$ref": f"#{pointer}"} if pointer else dict(document)
+    if chosen in ("auto", "rust"):
+        try:
+            import jsonschema_rs
+        except ImportError:
+            if chosen == "rust":
+                raise
+        else:
+            try:
+                rust = jsonschema_rs.validator_for(root, validate_formats=True, formats=FORMAT_FUNCTIONS)
+            except Exception:  # a schema this engine will not compile: python-jsonschema alone checks it
+                return None
+            return _guarded(rust.is_valid)
+    import fastjsonschema
+
+    # fastjsonschema fetches remote references with urllib unless told otherwise;
+    # every reference here is local (checked above), and these handlers make sure.
+    refuse = dict.fromkeys(("http", "https", "file", "ftp"), _refuse_remote)
+    try:
+        check = fastjsonschema.compile(root, handlers=refuse, formats=FORMAT_FUNCTIONS, use_default=False)
+    except Exception:  # e.g. a schema it judges contradictory: python-jsonschema alone checks it
+        return None
+
+    def is_valid(instance: Any) -> bool:
+        try:
+            check(instance)
+        except fastjsonschema.JsonSchemaValueException:
+            return False
+        return True
+
+    return _guarded(is_valid)
+
+
+def _refuse_remote(uri: str) -> Any:
+    raise _Unsupported(f"remote reference {uri}")
+
+
+def _guarded(is_valid: Verdict) -> Verdict:
+    def verdict(instance: Any) -> bool:
+        try:
+            return bool(is_valid(instance))
+        except Exception:  # a value the engine cannot handle: let jsonschema explain it
+            return False
+
+    return verdict
+
+
+def _check_supported(document: Mapping[str, Any], pointer: str, *, dialect_2020: bool) -> None:
+    seen: set[str] = set()
+    pending = [pointer]
+    while pending:
+        location = pending.pop()
+        if location in seen:
+            continue
+        seen.add(location)
+        for schema in _schemas(resolve_pointer(document, location)):
+            for keyword, value in schema.items():
+                if keyword not in _SUPPORTED and not keyword.startswith("x-"):
+                    raise _Unsupported(keyword)
+                if keyword == "$ref":
+                    if not isinstance(value, str) or not value.startswith("#"):
+                        raise _Unsupported(keyword)
+                    if not dialect_2020 and set(schema) - _ANNOTATIONS - {"$ref"}:
+                        # Draft 7 engines ignore a $ref's siblings; 2020-12 applies them.
+                        raise _Unsupported("$ref with siblings")
+                    pending.append(value[1:])
+                elif keyword == "format" and value not in FORMAT_FUNCTIONS:
+                    raise _Unsupported(f"format {value}")
+                elif keyword == "items" and not isinstance(value, (dict, bool)):
+                    raise _Unsupported("items as a list")
+                elif keyword in ("enum", "const") and not _only_strings_and_nulls(value):
+                    # Python's == says True == 1; JSON Schema does not.
+                    raise _Unsupported(f"{keyword} with numbers or booleans")
+
+
+def _only_strings_and_nulls(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_only_strings_and_nulls(item) for item in value)
+    if isinstance(value, dict):
+        return all(_only_strings_and_nulls(item) for item in value.values())
+    return value is None or isinstance(value, str)
+
+
+def _schemas(schema: Any) -> Iterator[dict[str, Any]]:
+    """Every schema object nested in ``schema`` without crossing a $ref."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, bool):
+            continue
+        if not isinstance(node, dict):
+            raise _Unsupported("a schema that is not an object")
+        yield node
+        for keyword, value in node.items():
+            if keyword in _SUBSCHEMA:
+                stack.append(value)
+            elif keyword in _SUBSCHEMA_LISTS and isinstance(value, list):
+                stack.extend(value)
+            elif keyword in _SUBSCHEMA_MAPS and isinstance(value, dict):
+                stack.extend(value.values())
