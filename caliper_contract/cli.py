@@ -1,69 +1,317 @@
-"""The ``caliper-contract`` command: check JSON fixture files against the contract.
+"""The ``caliper-contract`` command (also ``python -m caliper_contract``).
 
-Exit codes: 0 nothing wrong, 1 violations, 2 a file could not be read or the
-command was misused.
+Subcommands are entries of :data:`COMMANDS`: a name, a help line, a function
+that adds its arguments and one that runs it and returns the exit status.  A
+command imports what it needs when it runs, so ``check`` never loads
+Hypothesis and ``rules`` never loads the OpenAPI document.
+
+Exit status: 0 nothing wrong, 1 violations, 2 a file could not be read or
+parsed, or the command was misused.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import json
+import os
 import sys
-from collections.abc import Iterator, Sequence
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from caliper_contract.checker import Contract
-from caliper_contract.openapi import SpecError
-from caliper_contract.rules import UnknownRuleError
+from caliper_contract import __version__
+from caliper_contract.testing import serve as _serve
 
-_SUFFIXES = (".json", ".jsonl", ".ndjson")
+if TYPE_CHECKING:
+    from caliper_contract.checker import Contract
+    from caliper_contract.config import Settings
+
+PROG = "caliper-contract"
+FORMATS = ("text", "json", "github", "sarif")
+EXAMPLES = ("activity", "timespent")
+OK, VIOLATIONS, UNUSABLE = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="caliper-contract", description="Check Caliper envelopes against the Timeback Events API contract."
+class UsageError(Exception):
+    """The command was misused (bad option, unknown rule, unusable spec or config): exit status 2."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+# -- shared options -------------------------------------------------------------
+
+
+def _rule_list(value: str) -> list[str]:
+    # `--ignore a,b` and `--ignore a --ignore b` both work.
+    ids = [item.strip() for item in value.split(",") if item.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError("expected a rule id, as `caliper-contract rules` lists them")
+    return ids
+
+
+def _contract_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec", metavar="FILE", help="another OpenAPI 3.1 document to check against (default: the bundled one)"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="check JSON files or folders of them")
-    check.add_argument("paths", nargs="+", metavar="PATH", help="a .json file, or a folder to search for them")
-    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    check.add_argument("--ignore", action="append", default=[], metavar="RULE", help="skip a rule (repeatable)")
-    check.add_argument("--spec", metavar="FILE", help="another OpenAPI 3.1 document to check against")
-    return parser
+    parser.add_argument(
+        "--strict",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count warnings as errors (--no-strict overrides pyproject.toml)",
+    )
 
 
-def _files(paths: Sequence[str]) -> Iterator[Path]:
-    for name in paths:
-        path = Path(name)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file())
+def _settings() -> Settings:
+    from caliper_contract.config import ConfigError, discover
+
+    try:
+        return discover(Path.cwd())
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
+    from caliper_contract.checker import Contract
+    from caliper_contract.openapi import SpecError
+
+    spec = args.spec if args.spec is not None else settings.spec
+    try:
+        return Contract.from_openapi(spec) if spec is not None else Contract.default()
+    except SpecError as error:
+        raise UsageError(str(error)) from None
+
+
+def _rule_ids(ids: Sequence[str], where: str) -> frozenset[str]:
+    from caliper_contract.rules import UnknownRuleError, check_rule_ids
+
+    try:
+        return check_rule_ids(ids)
+    except UnknownRuleError as error:
+        raise UsageError(f"{where}: {error}") from None
+
+
+# -- check ----------------------------------------------------------------------
+
+
+def _check_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a .json, .jsonl or .ndjson file, a folder to search for them, a glob, or - for standard input",
+    )
+    parser.add_argument("--format", choices=FORMATS, default="text", help="how to print what is found (default: text)")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour text output (auto: on a terminal)"
+    )
+    _contract_arguments(parser)
+    parser.add_argument(
+        "--ignore",
+        action="extend",
+        type=_rule_list,
+        metavar="RULE",
+        help="skip a rule (repeatable, or comma-separated)",
+    )
+    parser.add_argument(
+        "--select",
+        action="extend",
+        type=_rule_list,
+        metavar="RULE",
+        help="report only these rules (repeatable, or comma-separated); unreadable files are always reported",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("auto", "envelope", "event"),
+        default="auto",
+        help="what each payload is (auto: an event has action/eventTime/profile and no envelope keys)",
+    )
+    parser.add_argument(
+        "--stdin-name",
+        default="<stdin>",
+        metavar="NAME",
+        help="the name of standard input in reports; a .jsonl or .ndjson name reads it a payload per line",
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    from caliper_contract.files import FileChecker, Finding, Options, sources
+    from caliper_contract.openapi import SpecError
+    from caliper_contract.render import REPORTERS, Run
+
+    settings = _settings()
+    ignore_ids = args.ignore if args.ignore is not None else settings.ignore or ()
+    select_ids = args.select if args.select is not None else settings.select
+    config_where = f"{settings.source} [tool.caliper-contract]"
+    ignore = _rule_ids(ignore_ids, "--ignore" if args.ignore is not None else config_where)
+    unignorable = sorted(rule for rule in ignore if rule.startswith("json."))
+    if unignorable:
+        raise UsageError(f"{unignorable[0]} cannot be ignored: a file that cannot be read cannot be checked")
+    select = (
+        None if select_ids is None else _rule_ids(select_ids, "--select" if args.select is not None else config_where)
+    )
+    strict = args.strict if args.strict is not None else bool(settings.strict)
+    checker = FileChecker(_contract(args, settings), Options(strict, ignore, select, args.kind))
+
+    findings: list[Finding] = []
+    files = 0
+    try:
+        for source in sources(args.paths, stdin_name=args.stdin_name):
+            if isinstance(source, Finding):
+                findings.append(source)
+            else:
+                files += 1
+                findings.extend(checker.check(source))
+    except SpecError as error:  # --kind event with a document that has no Event schema
+        raise UsageError(str(error)) from None
+    color = args.format == "text" and _use_color(args.color)
+    sys.stdout.write(REPORTERS[args.format](Run(findings, files, color)))
+    if any(finding.unreadable for finding in findings):
+        return UNUSABLE
+    return VIOLATIONS if any(finding.severity == "error" for finding in findings) else OK
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    # https://no-color.org: a non-empty NO_COLOR turns colour off.
+    return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+
+
+# -- rules, explain -------------------------------------------------------------
+
+
+def _rules_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from caliper_contract.rules import RULES
+
+    if args.format == "json":
+        rules = [
+            {"id": r.id, "severity": r.severity, "title": r.title, "source": r.source, "explanation": r.explanation}
+            for r in RULES.values()
+        ]
+        print(json.dumps(rules, indent=2))
+        return OK
+    width = max(len(rule_id) for rule_id in RULES)
+    for rule in RULES.values():
+        print(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.title}")
+    return OK
+
+
+def _explain_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("rule", metavar="RULE", help="a rule id, as `caliper-contract rules` lists them")
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from caliper_contract.payload import show
+    from caliper_contract.rules import DELETE, UnknownRuleError, get_rule
+
+    try:
+        rule = get_rule(args.rule)
+    except UnknownRuleError as error:
+        raise UsageError(str(error)) from None
+    lines = [f"{rule.id} ({rule.severity}, source: {rule.source})", rule.title, ""]
+    lines += textwrap.wrap(rule.explanation, width=88)
+    breach = rule.breach
+    if breach is not None:
+        lines += ["", "Example of a payload that breaks it:"]
+        if breach.text is not None:
+            lines.append(f"  the JSON text {breach.text}")
         else:
-            yield path
+            lines.append(f'  the "{breach.base}" seed example, with')
+            for location, value in breach.edits:
+                lines.append(f"    {location} removed" if value is DELETE else f"    {location} set to {show(value)}")
+        where = breach.path or "(root)"
+        lines.append(f"  is reported at {where if len(where) <= 80 else where[:77] + '...'}")
+    print("\n".join(lines))
+    return OK
+
+
+# -- schema ---------------------------------------------------------------------
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from caliper_contract.bundle import bundled_schema
+    from caliper_contract.openapi import SpecError
+
+    settings = _settings()
+    strict = args.strict if args.strict is not None else bool(settings.strict)
+    try:
+        schema = bundled_schema(_contract(args, settings).document, strict=strict)
+    except SpecError as error:
+        raise UsageError(str(error)) from None
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return OK
+
+
+# -- example --------------------------------------------------------------------
+
+
+def _example_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=EXAMPLES, help="an ActivityEvent or a TimeSpentEvent envelope")
+    parser.add_argument("--seed", type=int, default=0, help="draw another example (default: 0)")
+
+
+def _example(args: argparse.Namespace) -> int:
+    from caliper_contract.sample import example_envelope
+
+    envelope: Any = example_envelope(args.kind, seed=args.seed)
+    print(json.dumps(envelope, indent=2, ensure_ascii=False))
+    return OK
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("check", "check JSON payload files against the contract", _check_arguments, _check),
+    Command("rules", "list every rule: id, severity, title", _rules_arguments, _rules),
+    Command("explain", "explain one rule, with an example of breaking it", _explain_arguments, _explain),
+    Command("schema", "print the contract as one JSON Schema (Draft 2020-12)", _contract_arguments, _schema),
+    Command("example", "print a valid example envelope", _example_arguments, _example),
+    Command("serve", _serve.HELP, _serve.add_serve_arguments, _serve.run_serve),
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog=PROG, description="Check Caliper envelopes against the Timeback Events API contract, offline."
+    )
+    main_parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = main_parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.arguments(commands.add_parser(command.name, help=command.help, description=command.help))
+    return main_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    """Run the command; return its exit status."""
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # Messages quote payload text: never fail on a console that cannot show a character.
+        sys.stdout.reconfigure(errors="backslashreplace")
+    args = parser().parse_args(argv)
+    run = next(command.run for command in COMMANDS if command.name == args.command)
     try:
-        contract = Contract.from_openapi(args.spec) if args.spec else Contract.default()
-        contract.validate({}, ignore=args.ignore)  # checks the rule ids up front
-    except (SpecError, UnknownRuleError) as error:
-        print(f"caliper-contract: error: {error}", file=sys.stderr)
-        return 2
-    unusable = violations = 0
-    for path in _files(args.paths):
-        try:
-            text = path.read_bytes()
-        except OSError as error:
-            print(f"{path}: error: cannot read: {error.strerror or error}")
-            unusable += 1
-            continue
-        report = contract.validate(text, strict=args.strict, ignore=args.ignore)
-        for violation in report:
-            print(f"{path}: {violation.severity} {violation.rule} {violation.path or '/'}: {violation.message}")
-        if any(v.rule.startswith("json.") for v in report):
-            unusable += 1
-        elif not report.ok:
-            violations += 1
-    return 2 if unusable else 1 if violations else 0
+        return run(args)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return UNUSABLE
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as command-line tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return UNUSABLE
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":
