@@ -1,0 +1,82 @@
+"""The pytest plugin of caliper-contract: hooks and fixtures only.
+
+Registered through the ``pytest11`` entry point ``caliper_contract``, so
+installing the package enables it and ``pytest -p no:caliper_contract`` turns it
+off.  What the hooks do lives in :mod:`caliper_contract.pytest_support`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from caliper_contract import pytest_support as support
+
+_STATE = pytest.StashKey[support.RunState]()
+
+# The caliper_server fixture and its marker (a FakeTimebackServer per test).
+pytest_plugins = ["caliper_contract.testing.pytest_plugin"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("caliper-contract", "caliper-contract: Timeback Events API contract")
+    group.addoption(
+        "--caliper-spec",
+        metavar="PATH",
+        help="check payloads against this OpenAPI 3.1 document instead of the bundled one",
+    )
+    group.addoption(
+        "--caliper-strict", action="store_true", help="treat contract warnings as errors (a marker may say otherwise)"
+    )
+    parser.addini(
+        "caliper_contract_ignore", type="args", default=[], help="rule ids the caliper_contract fixture skips"
+    )
+    parser.addini(
+        "caliper_contract_files",
+        type="args",
+        default=[],
+        help="glob patterns, relative to the rootdir, of JSON/NDJSON fixture files to check as tests",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", support.MARKER_HELP)
+    config.stash[_STATE] = support.RunState.from_config(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    return parent.config.stash[_STATE].collect_file(file_path, parent)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, None]:
+    # A misused marker fails the collection of its module, as pytest's own
+    # --strict-markers does: reported the same way in xdist workers.
+    outcome = yield
+    report: pytest.CollectReport = outcome.get_result()
+    if report.passed:
+        problems = collector.config.stash[_STATE].marker_problems(report.result)
+        if problems:
+            report.outcome = "failed"
+            report.longrepr = "\n".join(problems)
+            report.result = []
+
+
+def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
+    return support.explain_comparison(op, left, right)
+
+
+@pytest.fixture
+def caliper_contract(request: pytest.FixtureRequest) -> support.ContractFixture:
+    """Check Caliper payloads against the Timeback Events API contract configured for this test.
+
+    ``.validate(payload)``, ``.validate_event(event)``, ``.assert_valid(payload)``,
+    and ``assert payload == caliper_contract.envelope`` (or ``.event``).
+    Configure it with ``@pytest.mark.caliper_contract(strict=..., ignore=[...], spec=...)``.
+    """
+    item = request.node
+    assert isinstance(item, pytest.Item)  # a function-scoped fixture's node is its test
+    return request.config.stash[_STATE].fixture_for(item)

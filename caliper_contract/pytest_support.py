@@ -1,0 +1,548 @@
+"""What the pytest plugin does, kept apart from its hooks (:mod:`caliper_contract.plugin`).
+
+- :class:`RunState`: the settings of one pytest run (command line and ini), the
+  contracts it has compiled, and the fixture files it collects.  One per
+  ``pytest.Config``, so each pytest-xdist worker has its own and nothing is
+  shared between sessions.
+- :class:`ContractFixture`: the ``caliper_contract`` fixture's object, bound to
+  the contract and settings of one test.
+- :class:`PayloadMatcher`: ``caliper_contract.envelope`` / ``.event``, equal to
+  any payload the contract accepts, so ``assert payload == caliper_contract.envelope``
+  works; :func:`explain_comparison` renders its mismatch.
+- :func:`describe`: the failure text, every violation as ``path: message [rule]``,
+  errors before warnings, grouped by event.
+- :class:`ContractFile` / :class:`EnvelopeItem`: JSON fixture files as tests.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import pytest
+
+from caliper_contract.locate import JSONTextError, Located, Position, as_parsed, decode, loads, locate
+from caliper_contract.payload import show
+from caliper_contract.report import ContractError, Report, Violation
+from caliper_contract.rules import UnknownRuleError, check_rule_ids
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+    from caliper_contract.checker import Contract
+
+MARKER = "caliper_contract"
+MARKER_HELP = (
+    "caliper_contract(strict=False, ignore=[], spec=None): settings of the caliper_contract fixture for this "
+    "test, class or module; each argument comes from the closest marker that sets it"
+)
+#: Fixture files: one envelope or a list of them per .json file, one envelope per line otherwise.
+FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
+#: A fixture file named ``*.invalid.json`` (or .jsonl/.ndjson), or under a folder of this name, must fail.
+INVALID_NAME = "invalid"
+
+_MARKER_ARGUMENTS = ("strict", "ignore", "spec")
+_CONTRACT_NAME = "the Timeback Events API contract"
+_EVENT_PATH = re.compile(r"^/data/(\d+)(?:/|$)")
+
+Kind = Literal["envelope", "event"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How payloads are checked: against which document, strictly or not, ignoring which rules."""
+
+    spec: Path | None = None  # None: the bundled document
+    strict: bool = False
+    ignore: tuple[str, ...] = ()
+
+
+class ContractCache:
+    """Compiled contracts by resolved spec path, for one pytest process.
+
+    Compiling a contract reads and checks the OpenAPI document; this keeps it to
+    once per document per process, however many tests ask.
+    """
+
+    def __init__(self) -> None:
+        self._contracts: dict[Path, Contract] = {}
+
+    def get(self, spec: Path | None) -> Contract:
+        """The contract of ``spec`` (the bundled one for None); raises :class:`SpecError`."""
+        # Imported here: pytest imports this module in every session of every
+        # project that has caliper-contract installed, most of which never
+        # compile a contract.
+        from caliper_contract.checker import Contract
+
+        if spec is None:
+            return Contract.default()
+        key = spec.resolve()
+        contract = self._contracts.get(key)
+        if contract is None:
+            contract = self._contracts[key] = Contract.from_openapi(key)
+        return contract
+
+
+class RunState:
+    """The plugin's view of one pytest run; build it with :meth:`from_config`."""
+
+    def __init__(self, rootpath: Path, defaults: Settings, fixture_files: frozenset[Path]) -> None:
+        self.rootpath = rootpath
+        self.defaults = defaults
+        self.fixture_files = fixture_files
+        self.contracts = ContractCache()
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> RunState:
+        """Read the options; raise :class:`pytest.UsageError` naming the one that is wrong."""
+        spec_option = config.getoption("caliper_spec")
+        spec = config.invocation_params.dir / spec_option if spec_option else None
+        defaults = Settings(
+            spec=spec,
+            strict=bool(config.getoption("caliper_strict")),
+            ignore=tuple(sorted(set(config.getini("caliper_contract_ignore")))),
+        )
+        state = cls(
+            config.rootpath, defaults, _glob_fixture_files(config.rootpath, config.getini("caliper_contract_files"))
+        )
+        if spec is not None or defaults.ignore:
+            state._check(defaults, spec_source="--caliper-spec", ignore_source="caliper_contract_ignore")
+        return state
+
+    # -- markers and the fixture ---------------------------------------------------
+
+    def settings_for(self, item: pytest.Item) -> Settings:
+        """The settings of one test: each argument from the closest marker that sets it, else the run's."""
+        chosen: dict[str, Any] = {}
+        for owner, mark in item.iter_markers_with_node(MARKER):
+            for key, value in self._marker_arguments(f"{owner.nodeid}: @pytest.mark.{MARKER}", mark).items():
+                chosen.setdefault(key, value)
+        return replace(self.defaults, **chosen)
+
+    def marker_problems(self, nodes: Iterable[pytest.Item | pytest.Collector]) -> list[str]:
+        """What is wrong with the caliper_contract markers of these tests, one line per problem.
+
+        Each marker is checked on its own (arguments, types, rule ids, whether
+        its spec can serve) as its tests are collected, so misuse fails
+        collection, in xdist workers too, instead of being ignored.
+        """
+        problems: dict[str, None] = {}  # ordered and without repeats
+        seen: set[int] = set()  # a module's or class's marker is shared by all its tests
+        for item in nodes:
+            if not isinstance(item, pytest.Item):
+                continue
+            # Farthest first: a module's marker is reported before its tests' markers.
+            for owner, mark in reversed(list(item.iter_markers_with_node(MARKER))):
+                if id(mark) in seen:
+                    continue
+                seen.add(id(mark))
+                where = f"{owner.nodeid}: @pytest.mark.{MARKER}"
+                try:
+                    arguments = self._marker_arguments(where, mark)
+                    if "spec" in arguments or "ignore" in arguments:
+                        self._check(replace(self.defaults, **arguments), spec_source=where, ignore_source=where)
+                except pytest.UsageError as error:
+                    problems.update(dict.fromkeys(str(arg) for arg in error.args))
+        return list(problems)
+
+    def fixture_for(self, item: pytest.Item) -> ContractFixture:
+        from caliper_contract.openapi import SpecError  # see ContractCache.get
+
+        settings = self.settings_for(item)
+        try:
+            contract = self.contracts.get(settings.spec)
+        except SpecError as error:  # checked at collection; only a file changed since then gets here
+            pytest.fail(str(error), pytrace=False)
+        return ContractFixture(contract, strict=settings.strict, ignore=settings.ignore)
+
+    def _marker_arguments(self, where: str, mark: pytest.Mark) -> dict[str, Any]:
+        if mark.args:
+            raise pytest.UsageError(
+                f"{where}: takes keyword arguments only (strict=, ignore=, spec=), got {len(mark.args)} positional"
+            )
+        arguments: dict[str, Any] = {}
+        for key, value in mark.kwargs.items():
+            if key == "strict":
+                if not isinstance(value, bool):
+                    raise pytest.UsageError(f"{where}: strict= must be True or False, got {value!r}")
+                arguments[key] = value
+            elif key == "ignore":
+                arguments[key] = _rule_ids(value, where)
+            elif key == "spec":
+                if not isinstance(value, (str, os.PathLike)):
+                    raise pytest.UsageError(f"{where}: spec= must be a path, got {value!r}")
+                arguments[key] = self.rootpath / value
+            else:
+                close = difflib.get_close_matches(key, _MARKER_ARGUMENTS, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise pytest.UsageError(f"{where}: unknown argument {key!r}; {hint}it takes strict=, ignore= and spec=")
+        return arguments
+
+    def _check(self, settings: Settings, *, spec_source: str, ignore_source: str) -> None:
+        """Compile the contract and try the rule ids now, so misuse stops the run before any test."""
+        from caliper_contract.openapi import SpecError  # see ContractCache.get
+
+        try:
+            contract = self.contracts.get(settings.spec)
+        except SpecError as error:
+            raise pytest.UsageError(f"{spec_source}: {error}") from None
+        try:
+            contract.validate({}, ignore=settings.ignore)
+        except UnknownRuleError as error:  # unknown ids, and json.* rules, which cannot be ignored
+            raise pytest.UsageError(f"{ignore_source}: {error}") from None
+
+    # -- fixture files ---------------------------------------------------------------
+
+    def collect_file(self, file_path: Path, parent: pytest.Collector) -> ContractFile | None:
+        if file_path.suffix not in FILE_SUFFIXES or file_path.resolve() not in self.fixture_files:
+            return None
+        return ContractFile.from_parent(parent, path=file_path, state=self)
+
+    def expects_invalid(self, path: Path) -> bool:
+        """Whether a fixture file's name says it must fail: ``*.invalid.json`` or under ``invalid/``."""
+        if any(path.name.endswith(f".{INVALID_NAME}{suffix}") for suffix in FILE_SUFFIXES):
+            return True
+        try:
+            folders = path.relative_to(self.rootpath).parts[:-1]
+        except ValueError:  # a pattern reached outside the rootdir
+            folders = path.parts[:-1]
+        return INVALID_NAME in folders
+
+
+def _rule_ids(value: object, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple, set, frozenset)) or not all(isinstance(item, str) for item in value):
+        raise pytest.UsageError(f"{where}: ignore= must be a list of rule ids, got {value!r}")
+    try:
+        check_rule_ids(value)
+    except UnknownRuleError as error:
+        raise pytest.UsageError(f"{where}: {error}") from None
+    return tuple(sorted(set(value)))
+
+
+def _glob_fixture_files(rootpath: Path, patterns: Iterable[str]) -> frozenset[Path]:
+    # pathlib's glob gives "**" its usual meaning (any number of folders, none
+    # included) on every supported Python; fnmatch would not.
+    found: set[Path] = set()
+    for pattern in patterns:
+        if not pattern or Path(pattern).is_absolute():
+            raise pytest.UsageError(
+                f"caliper_contract_files: {pattern!r} is not a glob pattern relative to the rootdir ({rootpath})"
+            )
+        found.update(path.resolve() for path in rootpath.glob(pattern) if path.suffix in FILE_SUFFIXES)
+    return frozenset(found)
+
+
+# -- the fixture's object ------------------------------------------------------------
+
+
+class ContractFixture:
+    """The ``caliper_contract`` fixture: the contract and settings of the current test."""
+
+    def __init__(self, contract: Contract, *, strict: bool = False, ignore: Iterable[str] = ()) -> None:
+        self.contract = contract
+        self.strict = strict
+        self.ignore = tuple(ignore)
+
+    def validate(self, payload: Any) -> Report:
+        """Check an envelope (a parsed value, or JSON text as str/bytes)."""
+        return self.contract.validate(payload, strict=self.strict, ignore=self.ignore)
+
+    def validate_event(self, event: Any) -> Report:
+        """Check one event on its own; paths are relative to it."""
+        return self.contract.validate_event(event, strict=self.strict, ignore=self.ignore)
+
+    def assert_valid(self, payload: Any) -> Report:
+        """Return the report of an envelope, or raise :class:`ContractError` listing every violation."""
+        __tracebackhide__ = True
+        report = self.validate(payload)
+        if not report.ok:
+            raise contract_error(report, "envelope")
+        return report
+
+    @property
+    def envelope(self) -> PayloadMatcher:
+        """Equal to any envelope the contract accepts: ``assert payload == caliper_contract.envelope``."""
+        return PayloadMatcher(self, "envelope")
+
+    @property
+    def event(self) -> PayloadMatcher:
+        """Equal to any single event the contract accepts: ``assert event == caliper_contract.event``."""
+        return PayloadMatcher(self, "event")
+
+    def __repr__(self) -> str:
+        return f"<caliper_contract {self.contract.document.source} strict={self.strict} ignore={list(self.ignore)}>"
+
+
+class PayloadMatcher:
+    """Compares equal to every payload the contract accepts, and to nothing else."""
+
+    def __init__(self, fixture: ContractFixture, kind: Kind) -> None:
+        self.fixture = fixture
+        self.kind: Kind = kind
+
+    def report(self, payload: Any) -> Report:
+        if self.kind == "event":
+            return self.fixture.validate_event(payload)
+        return self.fixture.validate(payload)
+
+    def __eq__(self, other: object) -> bool:
+        return self.report(other).ok
+
+    __hash__ = None  # type: ignore[assignment]  # equal to many unequal values: must not be hashed
+
+    def __repr__(self) -> str:
+        return f"caliper_contract.{self.kind}"
+
+
+def explain_comparison(op: str, left: object, right: object) -> list[str] | None:
+    """The ``pytest_assertrepr_compare`` text for ``payload == caliper_contract.envelope``."""
+    if op != "==":
+        return None
+    if isinstance(right, PayloadMatcher):
+        matcher, payload = right, left
+    elif isinstance(left, PayloadMatcher):
+        matcher, payload = left, right
+    else:
+        return None
+    report = matcher.report(payload)
+    if report.ok:  # an unrelated `and` in the same assert failed; nothing to explain here
+        return None
+    sides = [show(side, limit=60) if side is payload else repr(side) for side in (left, right)]
+    return [f"{sides[0]} == {sides[1]}", *describe(report, matcher.kind)]
+
+
+# -- failure text --------------------------------------------------------------------
+
+
+def describe(report: Report, subject: str, *, where: Callable[[Violation], str] | None = None) -> list[str]:
+    """Every violation as ``path: message [rule]``: errors, then warnings, each grouped by event.
+
+    ``subject`` is "envelope" (violations are grouped by their ``/data/N`` event)
+    or "event"; ``where`` prefixes each violation (a fixture file's name, line and column).
+    """
+    lines = [f"{subject} breaks {_CONTRACT_NAME} ({_counts(report)})"]
+    for heading, violations in (("errors", report.errors), ("warnings", report.warnings)):
+        if not violations:
+            continue
+        lines.append(f"{heading}:")
+        if subject == "event":
+            lines.extend(f"  {where(v) if where else ''}{v}" for v in violations)
+            continue
+        # A stable sort keeps the report's path order inside each group.
+        for group, members in _groups(sorted(violations, key=_event_index)):
+            lines.append(f"  {group}:")
+            lines.extend(f"    {where(v) if where else ''}{v}" for v in members)
+    return lines
+
+
+def contract_error(report: Report, subject: str) -> ContractError:
+    """A :class:`ContractError` whose text is :func:`describe`'s: grouped, warnings included."""
+    # Same exception users catch everywhere else; only the text is the richer pytest one.
+    return ContractError(report, "\n".join(describe(report, subject)))
+
+
+def _counts(report: Report) -> str:
+    counts = [_plural(len(report.errors), "error")]
+    if report.warnings:
+        counts.append(_plural(len(report.warnings), "warning"))
+    return ", ".join(counts)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _event_index(violation: Violation) -> int:
+    match = _EVENT_PATH.match(violation.path)
+    return int(match[1]) if match else -1  # -1: about the envelope itself
+
+
+def _groups(violations: list[Violation]) -> Iterator[tuple[str, list[Violation]]]:
+    current: list[Violation] = []
+    for violation in violations:
+        if current and _event_index(current[0]) != _event_index(violation):
+            yield _group_name(current[0]), current
+            current = []
+        current.append(violation)
+    if current:
+        yield _group_name(current[0]), current
+
+
+def _group_name(violation: Violation) -> str:
+    index = _event_index(violation)
+    return "envelope" if index < 0 else f"event {index}"
+
+
+# -- fixture files as tests -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FixtureText:
+    """One JSON text of a fixture file: the whole .json file, or one line of a .jsonl file."""
+
+    text: str
+    first_line: int = 1  # the file's line on which the text starts
+
+    @cached_property
+    def located(self) -> Located:
+        # Positions cost a second, slower parse: worked out only when asked for.
+        return locate(self.text)
+
+    def position(self, pointer: str) -> Position:
+        """Where the value at ``pointer`` starts, as a line of the file and a column."""
+        line, column = self.located.position(pointer)
+        return Position(self.first_line + line - 1, column)
+
+
+@dataclass(frozen=True)
+class FixtureEntry:
+    """One envelope read from a fixture file, or the reason the file gave none."""
+
+    name: str  # the test item's name: "envelope", "envelope[2]", "line[7]" or "file"
+    line: int  # 1-based line of the file where the envelope starts
+    value: Any = None
+    source: FixtureText | None = None  # the text holding the envelope, to locate violations in
+    pointer: str = ""  # the envelope's JSON Pointer inside that text: "/2" for the third of a list
+    unreadable: JSONTextError | None = None  # the envelope's JSON text is broken; `line` is the problem's
+    problem: str | None = None  # the file gave no envelope at all
+
+    def where(self, violation: Violation) -> Position:
+        """The position in the file of what a violation of this envelope is about."""
+        if self.unreadable is not None:  # then `line` is the line of the problem
+            return Position(self.line, self.unreadable.position.column)
+        assert self.source is not None
+        return self.source.position(self.pointer + violation.path)
+
+
+def read_fixture_file(path: Path) -> list[FixtureEntry]:
+    """The envelopes of a .json (one envelope or a list) or .jsonl/.ndjson (one per line) file.
+
+    Never raises: a file that cannot be read becomes one entry with a ``problem``.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return [FixtureEntry("file", 1, problem=f"cannot read the file: {error.strerror or error}")]
+    if path.suffix == ".json":
+        return _read_json(data)
+    return _read_lines(data)
+
+
+def _read_json(data: bytes) -> list[FixtureEntry]:
+    try:
+        source = FixtureText(decode(data))
+        value = loads(source.text)
+    except JSONTextError as error:
+        return [FixtureEntry("envelope", error.position.line, unreadable=error)]
+    if not isinstance(value, list):
+        text = source.text
+        line = text.count("\n", 0, len(text) - len(text.lstrip(" \t\r\n"))) + 1  # where the JSON value starts
+        return [FixtureEntry("envelope", line, value, source)]
+    if not value:
+        return [FixtureEntry("file", 1, problem="the file holds an empty list: no envelopes to check")]
+    return [
+        FixtureEntry(f"envelope[{index}]", source.position(f"/{index}").line, item, source, f"/{index}")
+        for index, item in enumerate(value)
+    ]
+
+
+def _read_lines(data: bytes) -> list[FixtureEntry]:
+    entries = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        name = f"line[{number}]"
+        try:
+            source = FixtureText(decode(line), first_line=number)
+            entries.append(FixtureEntry(name, number, loads(source.text), source))
+        except JSONTextError as error:
+            entries.append(FixtureEntry(name, number + error.position.line - 1, unreadable=error))
+    if not entries:
+        return [FixtureEntry("file", 1, problem="the file holds no envelopes: expected one JSON envelope per line")]
+    return entries
+
+
+class FixtureFailure(Exception):
+    """A fixture file item failed; its args are the lines to show."""
+
+
+class ContractFile(pytest.File):
+    """A JSON fixture file matched by ``caliper_contract_files``: one test per envelope."""
+
+    def __init__(self, *, state: RunState, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.state = state
+
+    def collect(self) -> Iterator[EnvelopeItem]:
+        expect_invalid = self.state.expects_invalid(self.path)
+        for entry in read_fixture_file(self.path):
+            yield EnvelopeItem.from_parent(self, name=entry.name, entry=entry, expect_invalid=expect_invalid)
+
+
+class EnvelopeItem(pytest.Item):
+    """One envelope of a fixture file, checked with the run's settings."""
+
+    def __init__(self, *, entry: FixtureEntry, expect_invalid: bool, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.entry = entry
+        self.expect_invalid = expect_invalid
+
+    @property
+    def state(self) -> RunState:
+        assert isinstance(self.parent, ContractFile)
+        return self.parent.state
+
+    def runtest(self) -> None:
+        entry = self.entry
+        file = self._relative_path()
+        location = f"{file}:{entry.line}"
+        if entry.problem is not None:
+            raise FixtureFailure(f"{location}: cannot be checked: {entry.problem}")
+        report = self._report()
+        if self.expect_invalid and report.ok:
+            raise FixtureFailure(
+                f"{location}: envelope meets {_CONTRACT_NAME}, but its file is expected to break it: "
+                f"files named *.{INVALID_NAME}.json (.jsonl, .ndjson) or under a folder named "
+                f"{INVALID_NAME!r} must fail"
+            )
+        if not self.expect_invalid and not report.ok:
+
+            def where(violation: Violation) -> str:
+                line, column = entry.where(violation)
+                return f"{file}:{line}:{column}: "
+
+            lines = describe(report, "envelope", where=where)
+            raise FixtureFailure(f"{location}: {lines[0]}", *lines[1:])
+
+    def _report(self) -> Report:
+        error = self.entry.unreadable
+        if error is not None:
+            return Report((Violation(error.pointer or "", error.rule, "error", error.message),))
+        settings = self.state.defaults
+        return self.state.contracts.get(settings.spec).validate(
+            as_parsed(self.entry.value), strict=settings.strict, ignore=settings.ignore
+        )
+
+    def _relative_path(self) -> str:
+        try:
+            return self.path.relative_to(self.config.rootpath).as_posix()
+        except ValueError:
+            return str(self.path)
+
+    def repr_failure(
+        self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
+    ) -> str | TerminalRepr:
+        if isinstance(excinfo.value, FixtureFailure):
+            return "\n".join(str(line) for line in excinfo.value.args)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
+        return self.path, self.entry.line - 1, self.name
