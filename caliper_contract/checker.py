@@ -81,12 +81,12 @@ class _Layer:
         self.uri, self.pointer, self.engine = uri, pointer, engine
         if shell is None:
             self.schema: dict[str, Any] = {"$ref": f"{uri}#{pointer}"}
-            self.fast = compile_verdict(documents[uri], pointer, engine=engine)
+            self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
         else:
             # The shell is checked as a subschema of a copy of its document, so
             # its "#/..." references resolve in place.
             self.schema = _absolute_refs(shell, uri)
-            self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine)
+            self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine, uri=uri)
         self.shell: _Layer | None = None
         self.parts: dict[str, tuple[bool, _Layer]] = {}
         self.branches: list[_Layer] = []

@@ -56,34 +56,43 @@ class _Unsupported(Exception):
     pass
 
 
-def compile_verdict(document: Mapping[str, Any], pointer: str, *, engine: Engine = "auto") -> Verdict | None:
-    """A verdict function for the schema at ``pointer`` in ``document``, or None when no engine can be trusted."""
+def compile_verdict(
+    document: Mapping[str, Any], pointer: str, *, engine: Engine = "auto", uri: str = "urn:caliper-contract:schema"
+) -> Verdict | None:
+    """A verdict function for the schema at ``uri#pointer`` (``document``), or None when no engine can be trusted."""
     chosen = os.environ.get("CALIPER_CONTRACT_ENGINE", "auto") if engine == "auto" else engine
     if chosen == "none":
         return None
+    rust = _rust() if chosen in ("auto", "rust") else None
+    if chosen == "rust" and rust is None:
+        raise ImportError("CALIPER_CONTRACT_ENGINE=rust needs jsonschema-rs: pip install 'caliper-contract[fast]'")
     try:
-        _check_supported(document, pointer, dialect_2020=chosen != "python")
+        _check_supported(document, pointer, dialect_2020=rust is not None)
     except _Unsupported:
         return None
-    # The schema to compile: the document itself, entered through a $ref, so
-    # every "#/..." reference inside it resolves in place.
-    root = {**document, "$ref": f"#{pointer}"} if pointer else dict(document)
-    if chosen in ("auto", "rust"):
+    if rust is not None:
         try:
-            import jsonschema_rs
-        except ImportError:
-            if chosen == "rust":
-                raise
-        else:
-            try:
-                rust = jsonschema_rs.validator_for(root, validate_formats=True, formats=FORMAT_FUNCTIONS)
-            except Exception:  # a schema this engine will not compile: python-jsonschema alone checks it
-                return None
-            return _guarded(rust.is_valid)
+            # The document is a resource of its own, as for python-jsonschema, so a
+            # $ref's siblings and the document's top-level keywords mean what they should.
+            registry = rust.Registry([(uri, dict(document))])
+            validator = rust.validator_for(
+                {"$ref": f"{uri}#{pointer}"},
+                registry=registry,
+                offline=True,
+                validate_formats=True,
+                formats=FORMAT_FUNCTIONS,
+            )
+        except Exception:  # a schema this engine will not compile: python-jsonschema alone checks it
+            return None
+        return _guarded(validator.is_valid)
     import fastjsonschema
 
-    # fastjsonschema fetches remote references with urllib unless told otherwise;
-    # every reference here is local (checked above), and these handlers make sure.
+    # The document itself, entered through a $ref, so every "#/..." reference
+    # resolves in place (a Draft 7 engine ignores the $ref's siblings, which are
+    # the document's own top-level keywords).  fastjsonschema fetches remote
+    # references with urllib unless told otherwise: every reference here is
+    # local (checked above), and these handlers make sure.
+    root = {**document, "$ref": f"#{pointer}"} if pointer else dict(document)
     refuse = dict.fromkeys(("http", "https", "file", "ftp"), _refuse_remote)
     try:
         check = fastjsonschema.compile(root, handlers=refuse, formats=FORMAT_FUNCTIONS, use_default=False)
@@ -98,6 +107,14 @@ def compile_verdict(document: Mapping[str, Any], pointer: str, *, engine: Engine
         return True
 
     return _guarded(is_valid)
+
+
+def _rust() -> Any:
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs
 
 
 def _refuse_remote(uri: str) -> Any:

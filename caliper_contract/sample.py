@@ -38,10 +38,12 @@ def example_envelope(kind: Kind, *, seed: int = 0) -> dict[str, Any]:
     def draw(envelope: dict[str, Any]) -> None:
         drawn.append(envelope)
 
-    # Hypothesis keeps a cache in ./.hypothesis; a command printing an example must not leave one behind.
+    # Hypothesis keeps a cache in ./.hypothesis; a command printing an example must not
+    # leave one in the user's project.  The cache (its Unicode tables take seconds to
+    # build) goes to the user's cache folder instead, or a temporary one if that fails.
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
-    with tempfile.TemporaryDirectory(prefix="caliper-contract-") as storage:
-        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = storage
+    with tempfile.TemporaryDirectory(prefix="caliper-contract-") as fallback:
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _user_cache() or fallback
         try:
             draw()
         finally:
@@ -50,3 +52,13 @@ def example_envelope(kind: Kind, *, seed: int = 0) -> dict[str, Any]:
             else:
                 os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = previous
     return drawn[-1]
+
+
+def _user_cache() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "caliper-contract", "hypothesis")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None

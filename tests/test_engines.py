@@ -128,3 +128,15 @@ def test_a_schema_an_engine_cannot_compile_is_checked_by_python_jsonschema_alone
     for payload in ({}, {"title": "x"}, {"other": 1}):
         assert contract.validate(payload) == reference.validate(payload)
     assert not contract.validate({"title": "x"}).ok
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_each_engine_compiles_whole_layer_checks_that_accept_the_examples(engine):
+    # Not a speed test: it pins down that the fast path is really in use, since
+    # reports alone cannot tell a fast path from a slow one.
+    contract = CONTRACTS[engine]
+    assert contract._envelope.fast is not None
+    assert contract._profile.fast is not None
+    for envelope in SEEDS.values():
+        assert contract._envelope.fast(envelope)
+        assert all(contract._profile.fast(event) for event in envelope["data"])
