@@ -13,7 +13,7 @@ import difflib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -361,7 +361,14 @@ def _suggest(value: object, options: Iterable[object]) -> str:
     """`; did you mean "X"?` for a near miss, else nothing."""
     if not isinstance(value, str):
         return ""
-    candidates = {_normalise(option): option for option in options if isinstance(option, str)}
+    return _closest(value, tuple(option for option in options if isinstance(option, str)))
+
+
+@lru_cache(maxsize=1024)
+def _closest(value: str, options: tuple[str, ...]) -> str:
+    # Cached: a fixture suite or a fuzzing run repeats the same near misses, and
+    # difflib is the slowest part of explaining them.
+    candidates = {_normalise(option): option for option in options}
     if _normalise(value) in candidates:
         return f"; did you mean {show(candidates[_normalise(value)])}?"
     close = difflib.get_close_matches(_normalise(value), list(candidates), n=1, cutoff=0.7)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from caliper_contract import RULES, Contract
 from caliper_contract.openapi import bundled_path, load
 from caliper_contract.rules import BASE_EXAMPLES, DELETE, Breach, apply_breach
+from caliper_contract.strategies import envelopes, invalid_envelopes
 
 ENGINES = ["python"] + (["rust"] if importlib.util.find_spec("jsonschema_rs") else [])
 DOCUMENT = load(bundled_path())
@@ -140,3 +141,9 @@ def test_each_engine_compiles_whole_layer_checks_that_accept_the_examples(engine
     for envelope in SEEDS.values():
         assert contract._envelope.fast(envelope)
         assert all(contract._profile.fast(event) for event in envelope["data"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(envelopes(max_events=3, allow_warnings=True), invalid_envelopes().map(lambda case: case.envelope)))
+def test_engines_agree_on_generated_valid_and_invalid_envelopes(envelope):
+    _agree(envelope)

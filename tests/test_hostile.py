@@ -281,3 +281,56 @@ def test_the_test_suite_itself_cannot_reach_beyond_loopback(request):
         pytest.warns(UserWarning, match="192.0.2.1"),
     ):
         client.connect(("192.0.2.1", 80))
+
+
+# -- fuzzing the position-tracking reader the CLI and the plugin use ------------------------
+
+JSON_TOKENS = st.sampled_from(
+    ['{', '}', '[', ']', ',', ':', '"a"', '"\\u00e9"', '"\\ud800"', "1", "-0.5e3", "1e400", "true", "null",
+     "NaN", "Infinity", " ", "\n", "\r\n", "\t", "/", '"', "\\", "\ufeff", "tru", "01"]
+)  # fmt: skip
+
+
+def _json_text_variants() -> st.SearchStrategy[str]:
+    valid = JSON.map(json.dumps)
+    spliced = st.tuples(valid, st.integers(0, 200), st.lists(JSON_TOKENS, max_size=4)).map(
+        lambda parts: parts[0][: parts[1]] + "".join(parts[2]) + parts[0][parts[1] :]
+    )
+    return st.one_of(valid, spliced, st.lists(JSON_TOKENS, max_size=30).map("".join), st.text(max_size=60))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_json_text_variants())
+def test_the_position_reader_either_reads_strict_json_or_says_where_it_is_not(text):
+    from caliper_contract.locate import JSONTextError, locate
+
+    try:
+        located = locate(text)
+    except JSONTextError as error:
+        refusal: JSONTextError | None = error
+    else:
+        refusal = None
+        assert located.value == json.loads(text)
+        assert located.position("").line >= 1
+    if refusal is not None:
+        assert refusal.rule.startswith("json.")
+        assert refusal.position.line >= 1
+        assert refusal.position.column >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=80) | _json_text_variants().map(lambda text: text.encode("utf-8", "surrogatepass")))
+def test_the_check_command_reads_any_bytes_without_a_traceback(tmp_path_factory, data):
+    import contextlib
+    import io
+
+    from caliper_contract.cli import main
+
+    path = tmp_path_factory.mktemp("fuzz") / "payload.json"
+    path.write_bytes(data)
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
+        status = main(["check", "--format", "json", str(path)])
+    assert status in (0, 1, 2)
+    for finding in json.loads(output.getvalue()):
+        assert finding["file"] == str(path)
