@@ -6,7 +6,9 @@ command imports what it needs when it runs, so ``check`` never loads
 Hypothesis and ``rules`` never loads the OpenAPI document.
 
 Exit status: 0 nothing wrong, 1 violations, 2 a file could not be read or
-parsed, or the command was misused.
+parsed or held no payload, or the command was misused.  A reader that goes
+away early (``| head``) changes nothing: output stops quietly, and ``check``
+still exits with the status of what it found.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ class Command:
 # -- shared options -------------------------------------------------------------
 
 
-def _rule_list(value: str) -> list[str]:
-    # `--ignore a,b` and `--ignore a --ignore b` both work.
+def rule_list(value: str) -> list[str]:
+    """The argparse type of options that take rule ids: `--ignore a,b` and `--ignore a --ignore b` both work."""
     ids = [item.strip() for item in value.split(",") if item.strip()]
     if not ids:
         raise argparse.ArgumentTypeError("expected a rule id, as `caliper-contract rules` lists them")
@@ -119,14 +121,14 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ignore",
         action="extend",
-        type=_rule_list,
+        type=rule_list,
         metavar="RULE",
         help="skip a rule (repeatable, or comma-separated)",
     )
     parser.add_argument(
         "--select",
         action="extend",
-        type=_rule_list,
+        type=rule_list,
         metavar="RULE",
         help="report only these rules (repeatable, or comma-separated); unreadable files are always reported",
     )
@@ -175,10 +177,24 @@ def _check(args: argparse.Namespace) -> int:
     except SpecError as error:  # --kind event with a document that has no Event schema
         raise UsageError(str(error)) from None
     color = args.format == "text" and _use_color(args.color)
-    sys.stdout.write(REPORTERS[args.format](Run(findings, files, color)))
+    try:
+        sys.stdout.write(REPORTERS[args.format](Run(findings, files, color)))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Every file was checked before anything was written: the status is still what they hold.
+        _stop_writing()
     if any(finding.unreadable for finding in findings):
         return UNUSABLE
     return VIOLATIONS if any(finding.severity == "error" for finding in findings) else OK
+
+
+def _stop_writing() -> None:
+    """The reader went away (`| head`): send what is left to the null device, quietly, as command-line tools do.
+
+    Python flushes standard output as it exits; without this, that flush fails
+    again and prints a warning.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _use_color(choice: str) -> bool:
@@ -302,14 +318,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run = next(command.run for command in COMMANDS if command.name == args.command)
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()  # here, so that a reader gone away is met here and not as Python exits
+        return status
     except UsageError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return UNUSABLE
     except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as command-line tools do.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return UNUSABLE
+        # check keeps its own status (see _check); for the others the output is the result, read as far as wanted.
+        _stop_writing()
+        return OK
     except KeyboardInterrupt:
         return 130
 

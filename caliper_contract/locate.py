@@ -17,10 +17,12 @@ NaN/Infinity and anything after the value are :class:`JSONTextError` with a
 position.  Scalars are decoded by the json module itself, so strings and
 numbers mean exactly what ``json.loads`` says they mean.
 
-:func:`loads` is the fast path: the C parser with the same strictness, and
-:func:`locate` only to explain a failure.  Callers that need positions only
-for payloads with violations parse with :func:`loads` and call :func:`locate`
-when there is something to point at.
+:func:`load` is the fast path: the C parser with the same strictness, and
+:func:`locate` only to explain a failure.  It also says where the value starts
+and, for a top-level array, where each item starts (the C parser reads the
+array an item at a time, so this costs no second parse).  Callers that need
+other positions only for payloads with violations parse with :func:`load` and
+call :func:`locate` when there is something to point at.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
-__all__ = ["JSONTextError", "Located", "Position", "as_parsed", "decode", "loads", "locate"]
+__all__ = ["JSONTextError", "Loaded", "Located", "Position", "as_parsed", "decode", "load", "locate"]
 
 #: The rules a text that cannot be read breaks (ids in caliper_contract.rules.RULES).
 TextRule = Literal["json.syntax", "json.duplicate-key", "json.value"]
@@ -143,13 +145,66 @@ def _no_constant(name: str) -> Any:
     raise _Refused
 
 
-def loads(text: str) -> Any:
+_STRICT = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+
+
+class Loaded(NamedTuple):
+    """One JSON value read by :func:`load`, and where it starts."""
+
+    value: Any
+    start: Position
+    #: Where each item of a top-level array starts; empty for any other value.
+    items: tuple[Position, ...]
+
+
+def load(text: str) -> Loaded:
     """Parse one strict JSON value, fast; a :class:`JSONTextError` with a position when that fails."""
     try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
+        start = _skip(text, 0)
+        if text.startswith("[", start):
+            value, offsets = _array(text, start)
+        else:
+            value, offsets = _STRICT.decode(text), []
     except (ValueError, _Refused, RecursionError):
         # Slow path, for bad text only (or nesting deeper than the C parser takes).
-        return locate(text).value
+        located = locate(text)
+        children = located._root.children
+        value, start = located.value, located._root.offset
+        offsets = [spot.offset for spot in children] if isinstance(children, list) else []
+    lines = _LineIndex(text[: max([start, *offsets]) + 1])
+    return Loaded(value, lines.position(start), tuple(lines.position(offset) for offset in offsets))
+
+
+def _skip(text: str, at: int) -> int:
+    return _WHITESPACE.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
+
+
+def _array(text: str, at: int) -> tuple[list[Any], list[int]]:
+    """The top-level array that opens at ``at``, an item at a time, and the offset where each item starts.
+
+    As strict as ``json.loads``: anything it would refuse raises, and :func:`load` lets :func:`locate` say why.
+    """
+    items: list[Any] = []
+    offsets: list[int] = []
+    at = _skip(text, at + 1)
+    if text.startswith("]", at):
+        at += 1
+    else:
+        while True:
+            offsets.append(at)
+            item, at = _STRICT.raw_decode(text, at)
+            items.append(item)
+            at = _skip(text, at)
+            if text.startswith(",", at):
+                at = _skip(text, at + 1)
+            elif text.startswith("]", at):
+                at += 1
+                break
+            else:
+                raise _Refused
+    if _skip(text, at) != len(text):
+        raise _Refused
+    return items, offsets
 
 
 def as_parsed(value: Any) -> Any:
@@ -207,7 +262,7 @@ def locate(text: str) -> Located:
     end = len(text)
 
     def skip(at: int) -> int:
-        return _WHITESPACE.match(text, at).end()  # type: ignore[union-attr]  # matches the empty string
+        return _skip(text, at)
 
     def here(frames: int) -> str:
         """The JSON Pointer of the value being read in the first ``frames`` open containers."""

@@ -11,7 +11,7 @@
   works; :func:`explain_comparison` renders its mismatch.
 - :func:`describe`: the failure text, every violation as ``path: message [rule]``,
   errors before warnings, grouped by event.
-- :class:`ContractFile` / :class:`EnvelopeItem`: JSON fixture files as tests.
+- :class:`ContractFile` / :class:`PayloadItem`: JSON fixture files as tests, one per payload.
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from caliper_contract.locate import JSONTextError, Located, Position, as_parsed, decode, loads, locate
 from caliper_contract.payload import show
 from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import UnknownRuleError, check_rule_ids
@@ -36,22 +34,19 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
     from caliper_contract.checker import Contract
+    from caliper_contract.files import Finding, Payload, PayloadKind
 
 MARKER = "caliper_contract"
 MARKER_HELP = (
     "caliper_contract(strict=False, ignore=[], spec=None): settings of the caliper_contract fixture for this "
     "test, class or module; each argument comes from the closest marker that sets it"
 )
-#: Fixture files: one envelope or a list of them per .json file, one envelope per line otherwise.
-FILE_SUFFIXES = (".json", ".jsonl", ".ndjson")
 #: A fixture file named ``*.invalid.json`` (or .jsonl/.ndjson), or under a folder of this name, must fail.
 INVALID_NAME = "invalid"
 
 _MARKER_ARGUMENTS = ("strict", "ignore", "spec")
 _CONTRACT_NAME = "the Timeback Events API contract"
 _EVENT_PATH = re.compile(r"^/data/(\d+)(?:/|$)")
-
-Kind = Literal["envelope", "event"]
 
 
 @dataclass(frozen=True)
@@ -200,13 +195,19 @@ class RunState:
     # -- fixture files ---------------------------------------------------------------
 
     def collect_file(self, file_path: Path, parent: pytest.Collector) -> ContractFile | None:
-        if file_path.suffix not in FILE_SUFFIXES or file_path.resolve() not in self.fixture_files:
+        if not self.fixture_files:
+            return None
+        from caliper_contract.files import SUFFIXES  # see _glob_fixture_files
+
+        if file_path.suffix.lower() not in SUFFIXES or file_path.resolve() not in self.fixture_files:
             return None
         return ContractFile.from_parent(parent, path=file_path, state=self)
 
     def expects_invalid(self, path: Path) -> bool:
         """Whether a fixture file's name says it must fail: ``*.invalid.json`` or under ``invalid/``."""
-        if any(path.name.endswith(f".{INVALID_NAME}{suffix}") for suffix in FILE_SUFFIXES):
+        from caliper_contract.files import SUFFIXES  # see _glob_fixture_files
+
+        if any(path.name.lower().endswith(f".{INVALID_NAME}{suffix}") for suffix in SUFFIXES):
             return True
         try:
             folders = path.relative_to(self.rootpath).parts[:-1]
@@ -227,7 +228,13 @@ def _rule_ids(value: object, where: str) -> tuple[str, ...]:
     return tuple(sorted(set(value)))
 
 
-def _glob_fixture_files(rootpath: Path, patterns: Iterable[str]) -> frozenset[Path]:
+def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Path]:
+    if not patterns:
+        return frozenset()
+    # Imported here, as everything about fixture files: the reader shared with
+    # the command is not needed by the many sessions that have none.
+    from caliper_contract.files import SUFFIXES
+
     # pathlib's glob gives "**" its usual meaning (any number of folders, none
     # included) on every supported Python; fnmatch would not.
     found: set[Path] = set()
@@ -236,7 +243,7 @@ def _glob_fixture_files(rootpath: Path, patterns: Iterable[str]) -> frozenset[Pa
             raise pytest.UsageError(
                 f"caliper_contract_files: {pattern!r} is not a glob pattern relative to the rootdir ({rootpath})"
             )
-        found.update(path.resolve() for path in rootpath.glob(pattern) if path.suffix in FILE_SUFFIXES)
+        found.update(path.resolve() for path in rootpath.glob(pattern) if path.suffix.lower() in SUFFIXES)
     return frozenset(found)
 
 
@@ -284,9 +291,9 @@ class ContractFixture:
 class PayloadMatcher:
     """Compares equal to every payload the contract accepts, and to nothing else."""
 
-    def __init__(self, fixture: ContractFixture, kind: Kind) -> None:
+    def __init__(self, fixture: ContractFixture, kind: PayloadKind) -> None:
         self.fixture = fixture
-        self.kind: Kind = kind
+        self.kind: PayloadKind = kind
 
     def report(self, payload: Any) -> Report:
         if self.kind == "event":
@@ -384,115 +391,49 @@ def _group_name(violation: Violation) -> str:
 # -- fixture files as tests -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FixtureText:
-    """One JSON text of a fixture file: the whole .json file, or one line of a .jsonl file."""
-
-    text: str
-    first_line: int = 1  # the file's line on which the text starts
-
-    @cached_property
-    def located(self) -> Located:
-        # Positions cost a second, slower parse: worked out only when asked for.
-        return locate(self.text)
-
-    def position(self, pointer: str) -> Position:
-        """Where the value at ``pointer`` starts, as a line of the file and a column."""
-        line, column = self.located.position(pointer)
-        return Position(self.first_line + line - 1, column)
-
-
-@dataclass(frozen=True)
-class FixtureEntry:
-    """One envelope read from a fixture file, or the reason the file gave none."""
-
-    name: str  # the test item's name: "envelope", "envelope[2]", "line[7]" or "file"
-    line: int  # 1-based line of the file where the envelope starts
-    value: Any = None
-    source: FixtureText | None = None  # the text holding the envelope, to locate violations in
-    pointer: str = ""  # the envelope's JSON Pointer inside that text: "/2" for the third of a list
-    unreadable: JSONTextError | None = None  # the envelope's JSON text is broken; `line` is the problem's
-    problem: str | None = None  # the file gave no envelope at all
-
-    def where(self, violation: Violation) -> Position:
-        """The position in the file of what a violation of this envelope is about."""
-        if self.unreadable is not None:  # then `line` is the line of the problem
-            return Position(self.line, self.unreadable.position.column)
-        assert self.source is not None
-        return self.source.position(self.pointer + violation.path)
-
-
-def read_fixture_file(path: Path) -> list[FixtureEntry]:
-    """The envelopes of a .json (one envelope or a list) or .jsonl/.ndjson (one per line) file.
-
-    Never raises: a file that cannot be read becomes one entry with a ``problem``.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        return [FixtureEntry("file", 1, problem=f"cannot read the file: {error.strerror or error}")]
-    if path.suffix == ".json":
-        return _read_json(data)
-    return _read_lines(data)
-
-
-def _read_json(data: bytes) -> list[FixtureEntry]:
-    try:
-        source = FixtureText(decode(data))
-        value = loads(source.text)
-    except JSONTextError as error:
-        return [FixtureEntry("envelope", error.position.line, unreadable=error)]
-    if not isinstance(value, list):
-        text = source.text
-        line = text.count("\n", 0, len(text) - len(text.lstrip(" \t\r\n"))) + 1  # where the JSON value starts
-        return [FixtureEntry("envelope", line, value, source)]
-    if not value:
-        return [FixtureEntry("file", 1, problem="the file holds an empty list: no envelopes to check")]
-    return [
-        FixtureEntry(f"envelope[{index}]", source.position(f"/{index}").line, item, source, f"/{index}")
-        for index, item in enumerate(value)
-    ]
-
-
-def _read_lines(data: bytes) -> list[FixtureEntry]:
-    entries = []
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        name = f"line[{number}]"
-        try:
-            source = FixtureText(decode(line), first_line=number)
-            entries.append(FixtureEntry(name, number, loads(source.text), source))
-        except JSONTextError as error:
-            entries.append(FixtureEntry(name, number + error.position.line - 1, unreadable=error))
-    if not entries:
-        return [FixtureEntry("file", 1, problem="the file holds no envelopes: expected one JSON envelope per line")]
-    return entries
-
-
 class FixtureFailure(Exception):
     """A fixture file item failed; its args are the lines to show."""
 
 
 class ContractFile(pytest.File):
-    """A JSON fixture file matched by ``caliper_contract_files``: one test per envelope."""
+    """A JSON fixture file matched by ``caliper_contract_files``: one test per payload.
+
+    Files are read as ``caliper-contract check`` reads them (:func:`caliper_contract.files.read`).
+    """
 
     def __init__(self, *, state: RunState, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.state = state
 
-    def collect(self) -> Iterator[EnvelopeItem]:
-        expect_invalid = self.state.expects_invalid(self.path)
-        for entry in read_fixture_file(self.path):
-            yield EnvelopeItem.from_parent(self, name=entry.name, entry=entry, expect_invalid=expect_invalid)
+    def collect(self) -> Iterator[PayloadItem]:
+        from caliper_contract.files import Source, read  # see _glob_fixture_files
+
+        invalid = self.state.expects_invalid(self.path)
+        for text in read(Source.file(self.path, _relative_path(self.path, self.config.rootpath))):
+            where = None if text.line is None else f"line[{text.line}]"
+            if text.problem is not None:
+                yield PayloadItem.from_parent(self, name=where or "file", problem=text.problem, expect_invalid=invalid)
+            for payload in text.payloads:
+                name = where or payload.kind
+                if payload.index is not None:
+                    name = f"{name}[{payload.index}]"
+                yield PayloadItem.from_parent(self, name=name, payload=payload, expect_invalid=invalid)
 
 
-class EnvelopeItem(pytest.Item):
-    """One envelope of a fixture file, checked with the run's settings."""
+class PayloadItem(pytest.Item):
+    """One payload of a fixture file, checked with the run's settings; or what kept the file from giving one."""
 
-    def __init__(self, *, entry: FixtureEntry, expect_invalid: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        payload: Payload | None = None,
+        problem: Finding | None = None,
+        expect_invalid: bool,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.entry = entry
+        self.payload = payload
+        self.problem = problem
         self.expect_invalid = expect_invalid
 
     @property
@@ -501,41 +442,40 @@ class EnvelopeItem(pytest.Item):
         return self.parent.state
 
     def runtest(self) -> None:
-        entry = self.entry
-        file = self._relative_path()
-        location = f"{file}:{entry.line}"
-        if entry.problem is not None:
-            raise FixtureFailure(f"{location}: cannot be checked: {entry.problem}")
-        report = self._report()
+        problem, payload = self.problem, self.payload
+        if problem is not None:
+            # A text that is not strict JSON breaks a json.* rule: a file expected to fail may hold one.
+            if not (self.expect_invalid and problem.rule is not None):
+                raise FixtureFailure(_problem_line(problem))
+            return
+        assert payload is not None  # an item has a payload or a problem
+        file = _relative_path(self.path, self.config.rootpath)
+        location = f"{file}:{payload.line}"
+        report = self._report(payload, location)
         if self.expect_invalid and report.ok:
             raise FixtureFailure(
-                f"{location}: envelope meets {_CONTRACT_NAME}, but its file is expected to break it: "
+                f"{location}: {payload.kind} meets {_CONTRACT_NAME}, but its file is expected to break it: "
                 f"files named *.{INVALID_NAME}.json (.jsonl, .ndjson) or under a folder named "
                 f"{INVALID_NAME!r} must fail"
             )
         if not self.expect_invalid and not report.ok:
 
             def where(violation: Violation) -> str:
-                line, column = entry.where(violation)
+                line, column = payload.position(violation.path)
                 return f"{file}:{line}:{column}: "
 
-            lines = describe(report, "envelope", where=where)
+            lines = describe(report, payload.kind, where=where)
             raise FixtureFailure(f"{location}: {lines[0]}", *lines[1:])
 
-    def _report(self) -> Report:
-        error = self.entry.unreadable
-        if error is not None:
-            return Report((Violation(error.pointer or "", error.rule, "error", error.message),))
-        settings = self.state.defaults
-        return self.state.contracts.get(settings.spec).validate(
-            as_parsed(self.entry.value), strict=settings.strict, ignore=settings.ignore
-        )
+    def _report(self, payload: Payload, location: str) -> Report:
+        from caliper_contract.openapi import SpecError  # see ContractCache.get
 
-    def _relative_path(self) -> str:
+        settings = self.state.defaults
+        contract = self.state.contracts.get(settings.spec)
         try:
-            return self.path.relative_to(self.config.rootpath).as_posix()
-        except ValueError:
-            return str(self.path)
+            return payload.validate(contract, strict=settings.strict, ignore=settings.ignore)
+        except SpecError as error:  # a lone event, and a document without an Event schema
+            raise FixtureFailure(f"{location}: cannot be checked: {error}") from None
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: TracebackStyle | None = None
@@ -545,4 +485,21 @@ class EnvelopeItem(pytest.Item):
         return super().repr_failure(excinfo, style)
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
-        return self.path, self.entry.line - 1, self.name
+        where = self.payload if self.payload is not None else self.problem
+        line = where.line if where is not None else None
+        return self.path, None if line is None else line - 1, self.name
+
+
+def _problem_line(problem: Finding) -> str:
+    """A file's problem as the plugin shows violations: ``file:line:column: path: message [rule]``."""
+    where = problem.file if problem.line is None else f"{problem.file}:{problem.line}:{problem.column}"
+    path = "" if problem.path is None else f"{problem.path or '(root)'}: "
+    rule = "" if problem.rule is None else f" [{problem.rule}]"
+    return f"{where}: {path}{problem.message}{rule}"
+
+
+def _relative_path(path: Path, rootpath: Path) -> str:
+    try:
+        return path.relative_to(rootpath).as_posix()
+    except ValueError:
+        return str(path)

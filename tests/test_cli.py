@@ -122,7 +122,7 @@ BAD_FILES = {
     "infinity.json": ('{"x": Infinity}', "1:7: error json.value /x: Infinity is not a JSON number"),
     "trailing.json": ("{}\n}", "2:1: error json.syntax (root): extra text after the JSON value, found '}'"),
     "syntax.json": ('{"a": 1,}', "1:9: error json.syntax (root): expected a property name in double quotes"),
-    "empty.json": ("", "1:1: error json.syntax (root): expected a JSON value, found the end of the text"),
+    "blank.json": ("\n  \n", " error: no payload to check: empty or blank"),
     "latin1.json": (b'{"name":\n "caf\xe9"}', "2:6: error json.syntax: not UTF-8 text: invalid continuation byte"),
 }
 
@@ -216,6 +216,50 @@ def test_a_list_of_envelopes_and_events_is_detected_item_by_item(tmp_path):
     ]
     forced = run("check", "event.json", "--kind", "envelope", cwd=tmp_path)
     assert "openapi.required (root): missing required property" in forced.stdout
+    # A line of a .jsonl file is read as a .json file is: an event, or a list, on a line works too.
+    write(tmp_path, "mixed.jsonl", f"{json.dumps(lone_event)}\n{json.dumps([seeds.activity(), lone_event])}\n")
+    by_line = run("check", "mixed.jsonl", "--format", "json", cwd=tmp_path)
+    assert [(f["line"], f["path"], f["rule"]) for f in json.loads(by_line.stdout)] == [
+        (1, "/actor/email", "timeback.actor.email"),
+        (2, "/1/actor/email", "timeback.actor.email"),
+    ]
+
+
+def test_a_file_that_holds_no_payload_is_an_error_whatever_its_suffix(tmp_path):
+    good = json.dumps(seeds.activity())
+    write(tmp_path, "zero.json", "")
+    write(tmp_path, "blank.json", "  \r\n\t\n")
+    write(tmp_path, "list.json", "\n [ ]\n")
+    write(tmp_path, "zero.jsonl", "")
+    write(tmp_path, "blank.ndjson", "\n\n   \n")
+    write(tmp_path, "list.jsonl", f"{good}\n\n[]\n")  # blank lines between payloads are skipped
+    result = run(
+        "check", "zero.json", "blank.json", "list.json", "zero.jsonl", "blank.ndjson", "list.jsonl", cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert lines_of(result) == [
+        "zero.json: error: no payload to check: empty or blank",
+        "blank.json: error: no payload to check: empty or blank",
+        "list.json:2:2: error: no payload to check: an empty list",
+        "zero.jsonl: error: no payload to check: empty or blank",
+        "blank.ndjson: error: no payload to check: empty or blank",
+        "list.jsonl:3:1: error: no payload to check: an empty list",
+        "checked 6 files: 6 errors, 0 warnings; 6 could not be read",
+    ]
+    piped = run("check", "-", "--stdin-name", "piped.ndjson", stdin="\n\n")
+    assert (piped.returncode, lines_of(piped)[0]) == (2, "piped.ndjson: error: no payload to check: empty or blank")
+
+
+def test_a_lone_carriage_return_ends_a_line_as_editors_count_lines(tmp_path):
+    bad = json.dumps(bad_email_envelope())
+    write(tmp_path, "old-mac.jsonl", f"{{}}\r{bad}\n{bad}\n")  # line 1 ends in a lone CR: two values on one line
+    result = run("check", "old-mac.jsonl", cwd=tmp_path)
+    column = bad.index('"student.example.com"') + 1
+    assert lines_of(result)[:-1] == [
+        "old-mac.jsonl:2:1: error json.syntax (root): extra text after the JSON value, found '{'",
+        f'old-mac.jsonl:3:{column}: error timeback.actor.email /data/0/actor/email: "student.example.com" is not '
+        "an email address",
+    ]
 
 
 def test_an_envelope_serialised_into_a_json_string_is_a_string_not_an_envelope(tmp_path):
@@ -239,6 +283,15 @@ def test_standard_input_is_read_as_json_or_as_json_lines_by_its_name(tmp_path):
     assert lines_of(result)[0].startswith("<stdin>:14:18: error timeback.actor.email")
     lines = run("check", "-", "--stdin-name", "piped.ndjson", stdin=f"{json.dumps(seeds.activity())}\n{{}}\n")
     assert lines_of(lines)[0] == 'piped.ndjson:2:1: error openapi.required (root): missing required property "data"'
+
+
+def test_standard_input_named_twice_is_read_and_checked_once(tmp_path):
+    write(tmp_path, "bad.json", bad_email_envelope())
+    # As a file named twice is checked once; a second read would find nothing left.
+    result = run("check", "-", "bad.json", "-", "bad.json", cwd=tmp_path, stdin=json.dumps(bad_email_envelope()))
+    assert result.returncode == 1
+    assert [line.split(":")[0] for line in lines_of(result)[:-1]] == ["<stdin>", "bad.json"]
+    assert lines_of(result)[-1] == "checked 2 files: 2 errors, 0 warnings"
 
 
 # -- options and exit codes ------------------------------------------------------------
@@ -292,6 +345,9 @@ def test_select_never_hides_a_file_that_cannot_be_read(tmp_path):
         (["check", "--spec", "nowhere.yaml", "x.json"], "nowhere.yaml: cannot read the OpenAPI document"),
         (["check", "--format", "xml", "x.json"], "invalid choice: 'xml'"),
         (["check", "--select", ",", "x.json"], "argument --select: expected a rule id"),
+        (["check", "--ignore", " , ", "x.json"], "argument --ignore: expected a rule id"),
+        # A serve that got past its options would fail on the host instead.
+        (["serve", "--ignore", ",", "--host", "0.0.0.0", "--port", "0"], "argument --ignore: expected a rule id"),
         (["check"], "the following arguments are required: PATH"),
         (["explain", "timeback.actor.mail"], "did you mean 'timeback.actor.email'?"),
         ([], "the following arguments are required: COMMAND"),
@@ -488,7 +544,7 @@ def _on_a_terminal(cwd: Path, env: dict[str, str]) -> str:
     return b"".join(chunks).decode()
 
 
-def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_the_status_of_what_it_found(tmp_path):
     bad = json.dumps(bad_email_envelope())
     write(tmp_path, "many.jsonl", "\n".join([bad] * 800))  # more output than a pipe holds
     with subprocess.Popen(
@@ -500,7 +556,22 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path):
         process.stdout.close()
         errors = process.stderr.read()
         process.wait(timeout=60)
-    assert b"Traceback" not in errors
+    assert (process.returncode, errors) == (1, b"")
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [(["check", "bad.json"], 1), (["check", "ok.json"], 0), (["check", "gone.json"], 2), (["rules"], 0)],
+)
+def test_a_reader_gone_before_any_output_changes_nothing_either(tmp_path, args, status):
+    write(tmp_path, "bad.json", bad_email_envelope())
+    write(tmp_path, "ok.json", seeds.activity())
+    # Little output, all of it still buffered when the command ends: the failing write is the last flush.
+    process = subprocess.Popen([_script(), *args], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # before the command has started writing
+    _, errors = process.communicate(timeout=60)
+    assert (process.returncode, errors) == (status, b"")
 
 
 # -- rules, explain, schema, example ------------------------------------------------------

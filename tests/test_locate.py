@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caliper_contract.locate import JSONTextError, Position, decode, loads, locate
+from caliper_contract.locate import JSONTextError, Position, decode, load, locate
 from caliper_contract.payload import pointer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +92,16 @@ def test_a_pointer_to_nothing_gets_its_nearest_enclosing_value(where, nearest):
         ('["\\q"]', "json.syntax", 1, 3, "/0", "invalid escape sequence in a string"),
         ("[tru]", "json.syntax", 1, 2, "/0", "expected a JSON value, found 't'"),
         ("// comment\n{}", "json.syntax", 1, 1, "", "expected a JSON value, found '/'"),
+        # A top-level array is read an item at a time by load(): as strict as the rest.
+        ("[1 2]", "json.syntax", 1, 4, "", "expected ',' or ']' after an array item, found '2'"),
+        ("[1,, 2]", "json.syntax", 1, 4, "/1", "expected a JSON value, found ','"),
+        ("[1]\n]", "json.syntax", 2, 1, "", "extra text after the JSON value, found ']'"),
+        ('[{"a": 1},\n {"b": 1, "b": 2}]', "json.duplicate-key", 2, 11, "/1/b", 'key "b" appears twice'),
+        ("[\ufeff1]", "json.syntax", 1, 2, "/0", "expected a JSON value, found '\\ufeff'"),
     ],
 )
 def test_text_that_is_not_one_strict_json_value_is_an_error_with_a_position(text, rule, line, column, where, words):
-    for parse in (locate, loads):
+    for parse in (locate, load):
         with pytest.raises(JSONTextError) as caught:
             parse(text)
         error = caught.value
@@ -106,7 +112,7 @@ def test_text_that_is_not_one_strict_json_value_is_an_error_with_a_position(text
 @pytest.mark.skipif(not hasattr(sys, "get_int_max_str_digits"), reason="this Python converts integers of any length")
 def test_an_integer_longer_than_python_converts_is_an_error_with_a_position():
     text = "[\n " + "1" * (sys.get_int_max_str_digits() + 1) + "]"
-    for parse in (locate, loads):
+    for parse in (locate, load):
         with pytest.raises(JSONTextError) as caught:
             parse(text)
         error = caught.value
@@ -120,7 +126,9 @@ def test_nesting_of_any_depth_is_read_without_recursion():
     located = locate(text)
     assert located.position("/0/0/0") == Position(1, 4)
     assert located.position(pointer([0] * (depth - 1))) == Position(1, depth)
-    assert isinstance(loads(text), list)  # deeper than the C parser takes: the reader is the fallback
+    loaded = load(text)  # deeper than the C parser takes: the reader is the fallback, positions included
+    assert isinstance(loaded.value, list)
+    assert (loaded.start, loaded.items) == (Position(1, 1), (Position(1, 2),))
     with pytest.raises(JSONTextError) as caught:
         locate("[" * depth)
     assert caught.value.position == Position(1, depth + 1)
@@ -136,6 +144,17 @@ def test_decode_drops_a_byte_order_mark_and_places_bytes_that_are_not_utf8():
     assert caught.value.pointer is None
 
 
+def test_load_says_where_the_value_and_each_item_of_a_top_level_array_start():
+    # Hand-made: line 1 is empty (CRLF), a tab counts one column.
+    text = '\r\n  [1,\n {"a": [2]},\t"x" ]'
+    loaded = load(text)
+    assert loaded.value == json.loads(text)
+    assert loaded.start == Position(2, 3)
+    assert loaded.items == (Position(2, 4), Position(3, 2), Position(3, 14))
+    assert load('\n\n {"a": [1]}') == (json.loads('{"a": [1]}'), Position(3, 2), ())
+    assert load(" [ ] ") == ([], Position(1, 2), ())
+
+
 def _files() -> list[Path]:
     return sorted((ROOT / "examples").rglob("*.json"))
 
@@ -143,7 +162,7 @@ def _files() -> list[Path]:
 @pytest.mark.parametrize("path", _files(), ids=lambda path: path.name)
 def test_values_equal_json_loads_on_the_example_files(path):
     text = path.read_text(encoding="utf-8")
-    assert locate(text).value == json.loads(text) == loads(text)
+    assert locate(text).value == json.loads(text) == load(text).value
 
 
 def test_values_equal_json_loads_on_the_caliper_corpus(corpus_dir):
@@ -178,6 +197,11 @@ def test_every_value_is_found_where_its_text_starts(value, indent, newline):
     text = json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", newline)
     located = locate(text)
     assert located.value == value
+    loaded = load(text)
+    assert loaded.value == value
+    assert loaded.start == located.position("")
+    items = range(len(value)) if isinstance(value, list) else range(0)
+    assert loaded.items == tuple(located.position(f"/{index}") for index in items)
     lines = text.split("\n")  # json.dumps writes no other line break (it escapes "\r" in strings)
     for path, expected in _leaves(value):
         line, column = located.position(pointer(path))

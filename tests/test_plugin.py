@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from caliper_contract import Contract
+from caliper_contract import Contract, files
 from caliper_contract.openapi import bundled_path
-from caliper_contract.pytest_support import read_fixture_file
 from tests import seeds
 
 pytest_plugins = ["pytester"]
+
+# Loaded before any pytester snapshot of sys.modules: pytester unloads what an
+# inner run imported first, and PyYAML's C extension, which cannot be loaded
+# twice, would then keep the unloaded module's node classes and break every
+# later YAML spec (this file on its own failed; the whole suite passed only
+# because another test module imports yaml).
+importlib.import_module("yaml")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -129,14 +138,15 @@ def test_the_plugin_is_registered_by_the_pytest11_entry_point_and_can_be_disable
     disabled.stdout.fnmatch_lines(["*fixture 'caliper_contract' not found*"])
 
 
-def test_a_session_that_checks_nothing_loads_no_contract_and_no_server(pytester):
+def test_a_session_that_checks_nothing_loads_no_contract_no_file_reader_and_no_server(pytester):
     # pytest loads the plugin in every session of every project that installs caliper-contract.
     pytester.makepyfile(
         """
         import sys
 
         def test_it():
-            loaded = {"caliper_contract.checker", "caliper_contract.testing.server"} & set(sys.modules)
+            heavy = {"caliper_contract.checker", "caliper_contract.files", "caliper_contract.testing.server"}
+            loaded = heavy & set(sys.modules)
             assert not loaded
         """
     )
@@ -547,39 +557,58 @@ def bad_email() -> Any:
     return envelope
 
 
-def test_fixture_files_become_one_test_per_envelope(pytester):
-    pytester.makepyprojecttoml(
-        '[tool.pytest.ini_options]\ncaliper_contract_files = ["payloads/**/*.json", "payloads/**/*.*json*"]\n'
-    )
-    root = pytester.path / "payloads"
+def payload_tree(root: Path) -> None:
+    """Fixture files of every kind the reader takes, and of every kind of problem."""
     good, bad = seeds.activity(), bad_email()
+    event, bad_event = good["data"][0], bad["data"][0]
     write(root / "single.json", json.dumps(good, indent=2))
     write(root / "late.json", "\n\n" + json.dumps(bad))
     write(root / "nested" / "batch.json", json.dumps([good, bad], indent=2))
+    write(root / "mixed.json", json.dumps([seeds.time_spent(), bad_event]))
+    write(root / "event.json", json.dumps(event))
     write(root / "stream.jsonl", f"{json.dumps(good)}\n\n{json.dumps(bad)}\n{{oops\n")
     write(root / "stream.ndjson", json.dumps(seeds.time_spent()) + "\r\n")
+    write(root / "lists.ndjson", json.dumps([event, good]) + "\n[]\n")
     write(root / "broken.json", '{\n  "sensor": "https://example.com",\n  "data": ]\n}\n')
     write(root / "empty.json", "[]")
+    write(root / "zero.json", "")
     write(root / "blank.jsonl", "\n  \n")
     write(root / "latin1.json", '{"sensor": "caf\xe9"}'.encode("latin-1"))
     write(root / "quoted.json", json.dumps(json.dumps(good)))  # a string, however envelope-like
     write(root / "notes.txt", "not a payload")
     write(root / "invalid" / "bad.json", json.dumps(bad))
     write(root / "invalid" / "oops.json", json.dumps(good))
+    write(root / "invalid" / "duplicate.json", '{"sensor": "a", "sensor": "b"}')
+    write(root / "invalid" / "blank.ndjson", "")
     write(root / "bad.invalid.ndjson", json.dumps(bad) + "\n" + json.dumps(good) + "\n")
-    write(pytester.path / "elsewhere" / "unmatched.json", json.dumps(bad))
+
+
+def test_fixture_files_become_one_test_per_payload(pytester):
+    pytester.makepyprojecttoml(
+        '[tool.pytest.ini_options]\ncaliper_contract_files = ["payloads/**/*.json", "payloads/**/*.*json*"]\n'
+    )
+    payload_tree(pytester.path / "payloads")
+    write(pytester.path / "elsewhere" / "unmatched.json", json.dumps(bad_email()))
 
     collected = pytester.runpytest("--collect-only", "-q")
     assert sorted(collected.outlines[: collected.outlines.index("")]) == [
         "payloads/bad.invalid.ndjson::line[1]",
         "payloads/bad.invalid.ndjson::line[2]",
         "payloads/blank.jsonl::file",
-        "payloads/broken.json::envelope",
+        "payloads/broken.json::file",
         "payloads/empty.json::file",
+        "payloads/event.json::event",
         "payloads/invalid/bad.json::envelope",
+        "payloads/invalid/blank.ndjson::file",
+        "payloads/invalid/duplicate.json::file",
         "payloads/invalid/oops.json::envelope",
         "payloads/late.json::envelope",
-        "payloads/latin1.json::envelope",
+        "payloads/latin1.json::file",
+        "payloads/lists.ndjson::line[1][0]",
+        "payloads/lists.ndjson::line[1][1]",
+        "payloads/lists.ndjson::line[2]",
+        "payloads/mixed.json::envelope[0]",
+        "payloads/mixed.json::event[1]",
         "payloads/nested/batch.json::envelope[0]",
         "payloads/nested/batch.json::envelope[1]",
         "payloads/quoted.json::envelope",
@@ -588,31 +617,39 @@ def test_fixture_files_become_one_test_per_envelope(pytester):
         "payloads/stream.jsonl::line[3]",
         "payloads/stream.jsonl::line[4]",
         "payloads/stream.ndjson::line[1]",
+        "payloads/zero.json::file",
     ]
 
     result = pytester.runpytest("-rf")
-    result.assert_outcomes(passed=6, failed=11)
+    result.assert_outcomes(passed=11, failed=15)
     failures = {line.split(" - ")[0].removeprefix("FAILED ") for line in result.outlines if line.startswith("FAILED ")}
     assert failures == {
         "payloads/bad.invalid.ndjson::line[2]",
         "payloads/blank.jsonl::file",
-        "payloads/broken.json::envelope",
+        "payloads/broken.json::file",
         "payloads/empty.json::file",
+        "payloads/invalid/blank.ndjson::file",
         "payloads/invalid/oops.json::envelope",
         "payloads/late.json::envelope",
-        "payloads/latin1.json::envelope",
+        "payloads/latin1.json::file",
+        "payloads/lists.ndjson::line[2]",
+        "payloads/mixed.json::event[1]",
         "payloads/nested/batch.json::envelope[1]",
         "payloads/quoted.json::envelope",
         "payloads/stream.jsonl::line[3]",
         "payloads/stream.jsonl::line[4]",
+        "payloads/zero.json::file",
     }
-    # The item points at the line where the envelope starts; each violation at its value's line and column.
-    batch_lines = json.dumps([good, bad], indent=2).splitlines()
+    # The item points at the line where the payload starts; each violation at its value's line and column.
+    bad = bad_email()
+    batch_lines = json.dumps([seeds.activity(), bad], indent=2).splitlines()
     starts = [number for number, line in enumerate(batch_lines, start=1) if line == "  {"]
     ((email_line, email_text),) = [(n, t) for n, t in enumerate(batch_lines, 1) if "student.example.com" in t]
-    quote = '"student'
+    quote = '"student.example.com"'
     email = f"payloads/nested/batch.json:{email_line}:{email_text.index(quote) + 1}"
     stream_email = f"payloads/stream.jsonl:3:{json.dumps(bad).index(quote) + 1}"
+    mixed_email = f"payloads/mixed.json:1:{json.dumps([seeds.time_spent(), bad['data'][0]]).index(quote) + 1}"
+    must_fail = "files named *.invalid.json (.jsonl, .ndjson) or under a folder named 'invalid' must fail"
     lines = result.outlines
     for expected in (
         [
@@ -636,38 +673,33 @@ def test_fixture_files_become_one_test_per_envelope(pytester):
             '"student.example.com" is not an email address [timeback.actor.email]',
         ],
         [
-            "payloads/stream.jsonl:4: envelope breaks the Timeback Events API contract (1 error)",
+            # A lone event: paths are relative to it, and nothing is grouped.
+            "payloads/mixed.json:1: event breaks the Timeback Events API contract (1 error)",
             "errors:",
-            "  envelope:",
-            "    payloads/stream.jsonl:4:2: (root): expected a property name in double quotes, found 'o' [json.syntax]",
+            f'  {mixed_email}: /actor/email: "student.example.com" is not an email address [timeback.actor.email]',
         ],
-        [
-            "payloads/broken.json:3: envelope breaks the Timeback Events API contract (1 error)",
-            "errors:",
-            "  envelope:",
-            "    payloads/broken.json:3:11: /data: expected a JSON value, found ']' [json.syntax]",
-        ],
-        [
-            "payloads/latin1.json:1: envelope breaks the Timeback Events API contract (1 error)",
-            "errors:",
-            "  envelope:",
-            "    payloads/latin1.json:1:16: (root): not UTF-8 text: invalid continuation byte (byte 0xe9) "
-            "[json.syntax]",
-        ],
+        # What keeps a file or a line from giving a payload: the command's message, at the command's position.
+        ["payloads/stream.jsonl:4:2: (root): expected a property name in double quotes, found 'o' [json.syntax]"],
+        ["payloads/broken.json:3:11: /data: expected a JSON value, found ']' [json.syntax]"],
+        ["payloads/latin1.json:1:16: not UTF-8 text: invalid continuation byte (byte 0xe9) [json.syntax]"],
+        ["payloads/empty.json:1:1: no payload to check: an empty list"],
+        ["payloads/lists.ndjson:2:1: no payload to check: an empty list"],
+        ["payloads/zero.json: no payload to check: empty or blank"],
+        ["payloads/blank.jsonl: no payload to check: empty or blank"],
+        # Holding nothing to check is not breaking the contract, even where payloads must fail.
+        ["payloads/invalid/blank.ndjson: no payload to check: empty or blank"],
         [
             "payloads/quoted.json:1: envelope breaks the Timeback Events API contract (1 error)",
             "errors:",
             "  envelope:",
         ],
-        ["payloads/empty.json:1: cannot be checked: the file holds an empty list: no envelopes to check"],
-        ["payloads/blank.jsonl:1: cannot be checked: the file holds no envelopes: expected one JSON envelope per line"],
         [
-            "payloads/invalid/oops.json:1: envelope meets the Timeback Events API contract, but its file is expected "
-            "to break it: files named *.invalid.json (.jsonl, .ndjson) or under a folder named 'invalid' must fail"
+            f"payloads/invalid/oops.json:1: envelope meets the Timeback Events API contract, but its file is expected "
+            f"to break it: {must_fail}"
         ],
         [
-            "payloads/bad.invalid.ndjson:2: envelope meets the Timeback Events API contract, but its file is expected "
-            "to break it: files named *.invalid.json (.jsonl, .ndjson) or under a folder named 'invalid' must fail"
+            f"payloads/bad.invalid.ndjson:2: envelope meets the Timeback Events API contract, but its file is expected "
+            f"to break it: {must_fail}"
         ],
     ):
         start = lines.index(expected[0])
@@ -675,6 +707,83 @@ def test_fixture_files_become_one_test_per_envelope(pytester):
     heading = "payloads/quoted.json:1: envelope breaks the Timeback Events API contract (1 error)"
     quoted = lines[lines.index(heading) + 3]
     assert quoted.startswith('    payloads/quoted.json:1:1: (root): expected object, got string "{\\"sensor\\": ')
+
+
+def test_the_command_reads_fixture_files_as_the_plugin_does(pytester):
+    pytester.makeini("[pytest]\ncaliper_contract_files = payloads/**/*.json payloads/**/*.jsonl payloads/**/*.ndjson\n")
+    payload_tree(pytester.path / "payloads")
+    result = pytester.runpytest()
+    command = subprocess.run(
+        [sys.executable, "-m", "caliper_contract", "check", "payloads", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=pytester.path,
+        check=False,
+    )
+    findings = json.loads(command.stdout)
+    assert len(findings) == 16
+    shown = [line.strip() for line in result.outlines]
+    for finding in findings:
+        where = (
+            finding["file"] if finding["line"] is None else f"{finding['file']}:{finding['line']}:{finding['column']}"
+        )
+        rule = "" if finding["rule"] is None else f" [{finding['rule']}]"
+        # Every finding of the command is in a failure of the plugin, at the same place with the same words
+        # (the plugin's paths are relative to each payload; the command's to the file's JSON text).
+        said = [
+            line for line in shown if line.startswith(f"{where}: ") and line.endswith(f"{finding['message']}{rule}")
+        ]
+        in_invalid = "invalid" in Path(finding["file"]).parts[1:-1] or ".invalid." in finding["file"]
+        assert said or (in_invalid and finding["rule"] is not None), finding
+
+
+def test_positions_are_worked_out_only_for_payloads_with_violations(pytester, monkeypatch):
+    located: list[str] = []
+    original = files.locate
+
+    def counting_locate(text: str) -> Any:
+        located.append(text)
+        return original(text)
+
+    monkeypatch.setattr(files, "locate", counting_locate)
+    pytester.makeini("[pytest]\ncaliper_contract_files = *.json *.jsonl\n")
+    batch = [seeds.activity(), seeds.time_spent()] * 20
+    write(pytester.path / "batch.json", json.dumps(batch, indent=2))
+    write(pytester.path / "stream.jsonl", "\n".join(json.dumps(envelope) for envelope in batch))
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=80)
+    assert located == []
+    batch[7] = bad_email()
+    write(pytester.path / "batch.json", json.dumps(batch, indent=2))
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=79, failed=1)
+    assert len(located) == 1  # the file's text, located once, for its one failing payload
+    result.stdout.fnmatch_lines(["batch.json:*: envelope breaks the Timeback Events API contract (1 error)"])
+
+
+def test_an_event_file_against_a_document_without_an_event_schema_fails_saying_why(pytester):
+    spec = {
+        "openapi": "3.1.0",
+        "info": {"title": "envelopes only", "version": "1"},
+        "paths": {
+            "/caliper/event": {
+                "post": {
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                    "responses": {"200": {"description": "accepted"}},
+                }
+            }
+        },
+    }
+    write(pytester.path / "envelopes-only.json", json.dumps(spec))
+    pytester.makeini("[pytest]\ncaliper_contract_files = payloads/*.json\n")
+    write(pytester.path / "payloads" / "event.json", json.dumps(seeds.activity()["data"][0]))
+    result = pytester.runpytest("--caliper-spec", "envelopes-only.json")
+    result.assert_outcomes(failed=1)
+    assert (
+        f"payloads/event.json:1: cannot be checked: {pytester.path / 'envelopes-only.json'}: "
+        "no Event schema to check a lone event against"
+    ) in result.outlines
+    assert "Traceback" not in result.stdout.str()
 
 
 def test_fixture_files_use_the_run_settings(pytester):
@@ -688,10 +797,10 @@ def test_fixture_files_use_the_run_settings(pytester):
     pytester.runpytest("--caliper-strict").assert_outcomes(passed=1)
 
 
-def test_a_file_that_cannot_be_read_is_an_entry_saying_why(tmp_path):
-    (entry,) = read_fixture_file(tmp_path)  # a folder: reading it fails
-    assert entry.name == "file"
-    assert entry.problem == "cannot read the file: Is a directory"
+def test_a_file_that_cannot_be_read_is_a_problem_of_the_whole_file(tmp_path):
+    (text,) = files.read(files.Source.file(tmp_path))  # a folder: reading it fails
+    assert (text.line, text.payloads) == (None, ())
+    assert text.problem == files.Finding(str(tmp_path), None, None, None, None, "error", "cannot read: Is a directory")
 
 
 # -- the README ------------------------------------------------------------------------------
@@ -713,11 +822,12 @@ def test_the_readme_examples_run_as_written(pytester):
             name = text.splitlines()[0].removeprefix("# ")
             write(pytester.path / name, text)
     assert (pytester.path / "pyproject.toml").is_file()
-    # The payload files the README's output shows: a batch whose second envelope has a bad email.
+    # The payload files the README's output shows: a batch whose second envelope has a bad email, a broken file.
     payloads = pytester.path / "tests" / "payloads"
     write(payloads / "batch.json", json.dumps([seeds.activity(), bad_email()], indent=2))
     write(payloads / "stream.jsonl", "\n".join(json.dumps(seeds.seed(f"example{n}")) for n in range(1, 9)))
     write(payloads / "invalid" / "no-email.json", json.dumps(bad_email()))
+    write(payloads / "broken.json", '{\n  "sensor": "https://example.com",\n  "data": ]\n}\n')
 
     result = pytester.runpytest()
     # Every test passes except the one per output block that the README shows failing.

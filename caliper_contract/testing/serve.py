@@ -20,6 +20,9 @@ HELP = "run a fake Timeback Events API on 127.0.0.1 for integration tests"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    # Imported here: the command-line module imports this one to list the serve command.
+    from caliper_contract.cli import rule_list
+
     parser.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     parser.add_argument("--client-id", help="the OAuth2 client id to accept (default: generated)")
@@ -29,7 +32,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ignore",
         action="extend",
-        type=_rule_list,
+        type=rule_list,
         default=[],
         metavar="RULE",
         help="skip a rule (repeatable, or comma-separated)",
@@ -40,10 +43,6 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-body-bytes", type=int, default=defaults.MAX_BODY_BYTES, metavar="N", help="largest request body taken"
     )
-
-
-def _rule_list(value: str) -> list[str]:
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def run_serve(args: argparse.Namespace) -> int:
