@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,17 +27,20 @@ def _bare(component: str) -> Draft202012Validator:
     )
 
 
-def _files(prefix: str) -> list[Path]:
-    return sorted(CORPUS.glob(f"{prefix}*.json")) if CORPUS.exists() else []
+def _files(prefix: str) -> list[Any]:
+    if not CORPUS.exists():
+        reason = f"{CORPUS} is absent: the shared reference material sits beside a full checkout only"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="corpus-absent")]
+    return sorted(CORPUS.glob(f"{prefix}*.json"))
 
 
 def test_the_corpus_is_where_the_tests_expect_it(corpus_dir):
     assert len(list(corpus_dir.glob("caliper*.json"))) == 129
-    assert len(_files("caliperEnvelope")) == 8
-    assert len(_files("caliperEvent")) == 46
+    assert len(sorted(corpus_dir.glob("caliperEnvelope*.json"))) == 8
+    assert len(sorted(corpus_dir.glob("caliperEvent*.json"))) == 46
 
 
-@pytest.mark.parametrize("path", _files("caliperEnvelope"), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _files("caliperEnvelope"), ids=lambda path: getattr(path, "stem", str(path)))
 def test_envelopes_agree_with_the_bare_openapi_schema(path):
     envelope = json.loads(path.read_text(encoding="utf-8"))
     report = validate(envelope)
@@ -47,7 +49,7 @@ def test_envelopes_agree_with_the_bare_openapi_schema(path):
     assert {v.rule for v in report.warnings} <= {"caliper.non-timeback-profile"}
 
 
-@pytest.mark.parametrize("path", _files("caliperEvent"), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _files("caliperEvent"), ids=lambda path: getattr(path, "stem", str(path)))
 def test_events_agree_with_the_bare_openapi_schema(path):
     event = json.loads(path.read_text(encoding="utf-8"))
     report = validate_event(event)
@@ -57,7 +59,7 @@ def test_events_agree_with_the_bare_openapi_schema(path):
     assert {v.path for v in report.errors} <= bare_paths | {""}
 
 
-@pytest.mark.parametrize("path", _files("caliperEntity"), ids=lambda path: path.stem)
+@pytest.mark.parametrize("path", _files("caliperEntity"), ids=lambda path: getattr(path, "stem", str(path)))
 def test_entities_in_an_envelope_agree_with_the_bare_entity_schema(path):
     entity = json.loads(path.read_text(encoding="utf-8"))
     envelope = {
