@@ -733,19 +733,20 @@ def _attempt_without_process(draw: st.DrawFn) -> _Breach:
 _ACTIVITY_METRIC_TYPES = ("xp", "XP", "xpearned", "totalquestions", "questions", "score")
 
 
-def _activity_metric_type(draw: st.DrawFn) -> _Breach:
-    scene = _scene(draw, "activity")
+def _metric_type(draw: st.DrawFn, kind: str, near_misses: tuple[str, ...], noun: str) -> _Breach:
+    """A metric of a ``kind`` collection without a type, or with a near miss of one."""
+    scene = _scene(draw, kind)
     index = _metric_index(draw, scene)
     metric = scene.item["generated"]["items"][index]
     if draw(_BOOLEANS):
         del metric["type"]
-        return scene.envelope, scene.path("generated", "items", index), "a metric without a type"
-    metric["type"] = _choose(draw, _ACTIVITY_METRIC_TYPES)
-    return (
-        scene.envelope,
-        scene.path("generated", "items", index, "type"),
-        "an activity metric type that does not exist",
-    )
+        return scene.envelope, scene.path("generated", "items", index), f"{noun} without a type"
+    metric["type"] = _choose(draw, near_misses)
+    return scene.envelope, scene.path("generated", "items", index, "type"), f"{noun} type that does not exist"
+
+
+def _activity_metric_type(draw: st.DrawFn) -> _Breach:
+    return _metric_type(draw, "activity", _ACTIVITY_METRIC_TYPES, "an activity metric")
 
 
 def _activity_metric_value(draw: st.DrawFn) -> _Breach:
@@ -798,14 +799,7 @@ _TIME_METRIC_TYPES = ("idle", "Active", "activeTime", "wasted", "antipattern", "
 
 
 def _time_metric_type(draw: st.DrawFn) -> _Breach:
-    scene = _scene(draw, "time-spent")
-    index = _metric_index(draw, scene)
-    metric = scene.item["generated"]["items"][index]
-    if draw(_BOOLEANS):
-        del metric["type"]
-        return scene.envelope, scene.path("generated", "items", index), "a time metric without a type"
-    metric["type"] = _choose(draw, _TIME_METRIC_TYPES)
-    return scene.envelope, scene.path("generated", "items", index, "type"), "a time metric type that does not exist"
+    return _metric_type(draw, "time-spent", _TIME_METRIC_TYPES, "a time metric")
 
 
 def _time_metric_value(draw: st.DrawFn) -> _Breach:
