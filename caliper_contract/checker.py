@@ -21,7 +21,8 @@ from caliper_contract import openapi, profile
 from caliper_contract.fastpath import Engine, compile_verdict
 from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
-from caliper_contract.payload import parse_text, pointer, scan, show
+from caliper_contract.payload import parse_text, scan, show
+from caliper_contract.pointers import escape, pointer
 from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import RULES, UnknownRuleError, check_rule_ids
 
@@ -122,7 +123,7 @@ class _Layer:
             elif isinstance(subschema, dict) and isinstance(subschema.get("items"), dict):
                 if "prefixItems" in subschema or "unevaluatedItems" in subschema:
                     continue
-                item_pointer = f"{pointer}/properties/{_escape(key)}/items"
+                item_pointer = f"{pointer}/properties/{escape(key)}/items"
                 self.parts[key] = (True, _Layer(self.name, self.documents, uri, item_pointer, engine))
                 shell_properties[key] = {k: v for k, v in subschema.items() if k != "items"}
         if self.parts:
@@ -224,7 +225,7 @@ class _Layer:
             if isinstance(node, dict):
                 trail.append(node)
             node = node[token]
-            tokens.append(str(token).replace("~", "~0").replace("/", "~1"))
+            tokens.append(escape(token))
         name = {_OPENAPI_URI: "openapi", _PROFILE_URI: "timeback-profile"}.get(document_uri, self.name)
         return f"{name}#/{'/'.join(tokens)}", trail
 
@@ -275,10 +276,6 @@ def _absolute_refs(schema: Any, uri: str) -> Any:
     if isinstance(schema, list):
         return [_absolute_refs(item, uri) for item in schema]
     return schema
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _target(path: tuple[object, ...], key: object) -> str:

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from caliper_contract.pointers import pointer, tokens
+
 __all__ = ["JSONTextError", "Loaded", "Located", "Position", "as_parsed", "decode", "load", "locate"]
 
 #: The rules a text that cannot be read breaks (ids in caliper_contract.rules.RULES).
@@ -91,10 +93,10 @@ class Located:
         property) gets the position of its nearest enclosing value.
         """
         spot = self._root
-        for token in pointer.split("/")[1:] if pointer else ():
+        for token in tokens(pointer):
             children = spot.children
             if isinstance(children, dict):
-                child = children.get(token.replace("~1", "/").replace("~0", "~"))
+                child = children.get(token)
             elif isinstance(children, list) and _ARRAY_INDEX.fullmatch(token) and int(token) < len(children):
                 child = children[int(token)]
             else:
@@ -217,10 +219,6 @@ def as_parsed(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, str) else value
 
 
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
-
-
 class _Constant(Exception):
     def __init__(self, name: str) -> None:
         self.name = name
@@ -266,15 +264,14 @@ def locate(text: str) -> Located:
 
     def here(frames: int) -> str:
         """The JSON Pointer of the value being read in the first ``frames`` open containers."""
-        tokens = (
-            frame.key if isinstance(frame.container, dict) else str(len(frame.container)) for frame in stack[:frames]
+        return pointer(
+            frame.key if isinstance(frame.container, dict) else len(frame.container) for frame in stack[:frames]
         )
-        return "".join(f"/{_escape(token)}" for token in tokens)
 
     def fail(rule: TextRule, message: str, at: int, *, in_container: bool = False) -> JSONTextError:
         # A problem with a value points at it; one with separators at the container being read.
-        pointer = here(len(stack) - 1 if in_container else len(stack))
-        return JSONTextError(rule, message, _LineIndex(text).position(at), pointer)
+        where = here(len(stack) - 1 if in_container else len(stack))
+        return JSONTextError(rule, message, _LineIndex(text).position(at), where)
 
     def found(at: int) -> str:
         return f"found {text[at]!r}" if at < end else "found the end of the text"

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from caliper_contract.pointers import escape, tokens
+
 #: The request body the contract is about.
 EVENT_PATH = "/caliper/event"
 #: JSON Pointer, inside the document, to the schema of that request body.
@@ -172,10 +174,7 @@ def parse(text: str, *, source: str = "<string>") -> OpenAPIDocument:
 def resolve_pointer(document: Any, pointer: str) -> Any:
     """Resolve an RFC 6901 pointer (without the leading ``#``) in ``document``."""
     node = document
-    if not pointer:
-        return node
-    for token in pointer.lstrip("/").split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
+    for token in tokens(pointer):
         node = node[int(token)] if isinstance(node, list) else node[token]
     return node
 
@@ -255,7 +254,7 @@ def _references(node: Any, location: str) -> Iterator[tuple[str, Any]]:
             ref = node.get("$ref")
             if ref is not None and not _is_example_value(location):
                 yield f"{location}/$ref", ref
-            stack.extend((value, f"{location}/{_escape(str(key))}") for key, value in node.items())
+            stack.extend((value, f"{location}/{escape(key)}") for key, value in node.items())
         elif isinstance(node, list):
             if id(node) in seen:
                 continue
@@ -266,10 +265,6 @@ def _references(node: Any, location: str) -> Iterator[tuple[str, Any]]:
 def _is_example_value(location: str) -> bool:
     # Example payloads are data, not schemas: a `$ref` key inside one is not a reference.
     return "/examples/" in location or location.endswith("/example") or "/example/" in location
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _fill_placeholders(value: Any, send_time: str) -> Any:

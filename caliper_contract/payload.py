@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 
 #: Deeper payloads are refused before any schema sees them: no Caliper envelope
@@ -30,11 +30,6 @@ class Parsed:
 
     value: Any
     violations: tuple[Violation, ...] = ()
-
-
-def pointer(tokens: Iterable[object]) -> str:
-    """An RFC 6901 JSON Pointer from path tokens."""
-    return "".join("/" + str(token).replace("~", "~0").replace("/", "~1") for token in tokens)
 
 
 def show(value: object, limit: int = 80) -> str:

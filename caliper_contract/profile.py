@@ -12,7 +12,8 @@ from importlib import resources
 from typing import Any
 
 from caliper_contract.formats import is_date_time
-from caliper_contract.payload import pointer, show
+from caliper_contract.payload import show
+from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from caliper_contract.pointers import tokens
+
 Severity = Literal["error", "warning"]
 #: Where a rule comes from: the OpenAPI document, the prose of the published
 #: page, behaviour of the live API seen from public clients, or JSON itself.
@@ -504,7 +506,7 @@ def apply_breach(breach: Breach, envelope: Any) -> Any:
         return breach.text
     payload = copy.deepcopy(envelope)
     for location, value in breach.edits:
-        *parents, last = [token.replace("~1", "/").replace("~0", "~") for token in location.split("/")[1:]]
+        *parents, last = tokens(location)
         node = payload
         for token in parents:
             node = node[int(token)] if isinstance(node, list) else node[token]

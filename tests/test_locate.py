@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_contract.locate import JSONTextError, Position, decode, load, locate
-from caliper_contract.payload import pointer
+from caliper_contract.pointers import pointer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from caliper_contract.payload import pointer
+from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 
 T = TypeVar("T")

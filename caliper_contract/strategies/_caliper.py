@@ -36,6 +36,7 @@ from hypothesis.errors import InvalidArgument
 
 from caliper_contract.checker import Contract
 from caliper_contract.openapi import resolve_pointer
+from caliper_contract.pointers import escape
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary
 
@@ -359,17 +360,13 @@ class _Node:
 
 def _locations(schema: dict[str, Any], where: str) -> dict[tuple[str | int, ...], str]:
     found: dict[tuple[str | int, ...], str] = {
-        ("properties", name): f"{where}/properties/{_escape(name)}" for name in schema.get("properties") or {}
+        ("properties", name): f"{where}/properties/{escape(name)}" for name in schema.get("properties") or {}
     }
     found.update({("anyOf", index): f"{where}/anyOf/{index}" for index in range(len(schema.get("anyOf", [])))})
     for key in ("items", "additionalProperties"):
         if isinstance(schema.get(key), dict):
             found[(key,)] = f"{where}/{key}"
     return found
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _iri(entity_type: str, number: int, host: str = "example.edu") -> str:
