@@ -734,31 +734,42 @@ def _attempt_without_process(draw: st.DrawFn) -> _Breach:
 _ACTIVITY_METRIC_TYPES = ("xp", "XP", "xpearned", "totalquestions", "questions", "score")
 
 
-def _metric_type(draw: st.DrawFn, kind: str, near_misses: tuple[str, ...], noun: str) -> _Breach:
-    """A metric of a ``kind`` collection without a type, or with a near miss of one."""
+def _break_metric(
+    draw: st.DrawFn,
+    kind: str,
+    key: str,
+    near_misses: Callable[[dict[str, Any]], tuple[Any, ...]],
+    words: tuple[str, str],
+) -> _Breach:
+    """A metric of a ``kind`` collection without ``key``, or with a near miss of it; ``words`` say which."""
     scene = _scene(draw, kind)
     index = _metric_index(draw, scene)
     metric = scene.item["generated"]["items"][index]
     if draw(_BOOLEANS):
-        del metric["type"]
-        return scene.envelope, scene.path("generated", "items", index), f"{noun} without a type"
-    metric["type"] = _choose(draw, near_misses)
-    return scene.envelope, scene.path("generated", "items", index, "type"), f"{noun} type that does not exist"
+        del metric[key]
+        return scene.envelope, scene.path("generated", "items", index), words[0]
+    metric[key] = _choose(draw, near_misses(metric))
+    return scene.envelope, scene.path("generated", "items", index, key), words[1]
 
 
 def _activity_metric_type(draw: st.DrawFn) -> _Breach:
-    return _metric_type(draw, "activity", _ACTIVITY_METRIC_TYPES, "an activity metric")
+    return _break_metric(
+        draw,
+        "activity",
+        "type",
+        lambda metric: _ACTIVITY_METRIC_TYPES,
+        ("an activity metric without a type", "an activity metric type that does not exist"),
+    )
 
 
 def _activity_metric_value(draw: st.DrawFn) -> _Breach:
-    scene = _scene(draw, "activity")
-    index = _metric_index(draw, scene)
-    metric = scene.item["generated"]["items"][index]
-    if draw(_BOOLEANS):
-        del metric["value"]
-        return scene.envelope, scene.path("generated", "items", index), "a metric without a value"
-    metric["value"] = _choose(draw, (str(metric["value"]), True, [metric["value"]], {"value": metric["value"]}))
-    return scene.envelope, scene.path("generated", "items", index, "value"), "a metric value that is not a number"
+    return _break_metric(
+        draw,
+        "activity",
+        "value",
+        lambda metric: (str(metric["value"]), True, [metric["value"]], {"value": metric["value"]}),
+        ("a metric without a value", "a metric value that is not a number"),
+    )
 
 
 def _metric(scene: _Scene, name: str, value: Any) -> int:
@@ -800,18 +811,23 @@ _TIME_METRIC_TYPES = ("idle", "Active", "activeTime", "wasted", "antipattern", "
 
 
 def _time_metric_type(draw: st.DrawFn) -> _Breach:
-    return _metric_type(draw, "time-spent", _TIME_METRIC_TYPES, "a time metric")
+    return _break_metric(
+        draw,
+        "time-spent",
+        "type",
+        lambda metric: _TIME_METRIC_TYPES,
+        ("a time metric without a type", "a time metric type that does not exist"),
+    )
 
 
 def _time_metric_value(draw: st.DrawFn) -> _Breach:
-    scene = _scene(draw, "time-spent")
-    index = _metric_index(draw, scene)
-    metric = scene.item["generated"]["items"][index]
-    if draw(_BOOLEANS):
-        del metric["value"]
-        return scene.envelope, scene.path("generated", "items", index), "a time metric without a value"
-    metric["value"] = _choose(draw, (-1 - metric["value"], -0.5, f"{metric['value']}s", str(metric["value"]), True))
-    return scene.envelope, scene.path("generated", "items", index, "value"), "seconds that are not a number >= 0"
+    return _break_metric(
+        draw,
+        "time-spent",
+        "value",
+        lambda metric: (-1 - metric["value"], -0.5, f"{metric['value']}s", str(metric["value"]), True),
+        ("a time metric without a value", "seconds that are not a number >= 0"),
+    )
 
 
 def _over_a_day(draw: st.DrawFn) -> _Breach:
