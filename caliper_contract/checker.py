@@ -50,7 +50,8 @@ _JSON_TYPES = {
     int: "number",
     float: "number",
 }
-_UNREADABLE = ("json.syntax", "json.duplicate-key", "json.value", "json.too-deep")
+#: Rules about payloads that cannot be read at all: ignoring them would leave nothing checked.
+_UNREADABLE = frozenset(rule for rule in RULES if rule.startswith("json."))
 
 
 class _Layer:
@@ -153,7 +154,7 @@ class _Layer:
         if not self._narrowed:
             self._narrow()
         if self.branches:
-            branch = _static_branch([layer.pointer for layer in self.branches], instance)
+            branch = _static_branch([layer.pointer.rsplit("/", 1)[-1] for layer in self.branches], instance)
             if branch is not None:
                 yield from self.branches[branch].violations(instance, prefix)
                 return
@@ -308,7 +309,7 @@ def _choose_branch(error: ValidationError) -> int:
             ref = branch.get("$ref") if isinstance(branch, dict) else None
             if ref is not None and (ref == target or (target is None and names[index] == value)):
                 return index
-    static = _static_branch([f"/{name}" for name in names], instance)
+    static = _static_branch(names, instance)
     if static is not None:
         return static
     from jsonschema.exceptions import best_match
@@ -317,13 +318,13 @@ def _choose_branch(error: ValidationError) -> int:
     return int(best.absolute_schema_path[len(error.absolute_schema_path)])
 
 
-def _static_branch(pointers: Sequence[str | None], instance: Any) -> int | None:
+def _static_branch(names: Sequence[str | None], instance: Any) -> int | None:
     """The Caliper decision between Event and Entity branches, made without validating.
 
     An item with action, eventTime or profile is an Event (the Entity schema
-    forbids those keys), any other item an Entity.
+    forbids those keys), any other item an Entity.  ``names`` are the branches'
+    schema names (the last token of each ``$ref``).
     """
-    names = [pointer.rsplit("/", 1)[-1] if pointer else None for pointer in pointers]
     if "Event" in names and "Entity" in names:
         return names.index("Event" if profile.is_event(instance) else "Entity")
     return None
