@@ -57,15 +57,16 @@ _UNREADABLE = frozenset(rule for rule in RULES if rule.startswith("json."))
 class _Layer:
     """One schema: a fast verdict for clean values, python-jsonschema to explain the rest.
 
-    Explaining is the slow part, so a failing value is first narrowed down: a
-    schema whose ``properties`` refer to other schemas is split into a *shell*
-    (everything but those properties) and *parts* (one layer per such property,
-    or per item of an array property), and python-jsonschema runs on the shell
-    and on the parts whose own verdict fails.  Every keyword of the schema is
-    still evaluated exactly once, so the violations are the ones a whole-schema
-    run finds; a test compares the two.  An ``anyOf`` whose branch can be told
-    without validating (see :func:`_static_branch`) is explained through that
-    branch alone, as :func:`_explain` would.
+    Explaining is the slow part, so a failing value is first narrowed down.  A
+    schema is split into a *shell* (its own keywords) and layers of its
+    subschemas, each with its own verdict: *parts* (a property that refers to
+    another schema, or the items of an array property), the entries of its
+    ``allOf``, and the ``then`` or ``else`` its ``if`` picks.  python-jsonschema
+    runs on the shell and on the layers whose verdict fails.  Every keyword of
+    the schema is still evaluated exactly once, so the violations are the ones a
+    whole-schema run finds; a test compares the two.  An ``anyOf`` whose branch
+    can be told without validating (see :func:`_static_branch`) is explained
+    through that branch alone, as :func:`_explain` would.
     """
 
     def __init__(
@@ -77,20 +78,29 @@ class _Layer:
         engine: Engine,
         *,
         shell: dict[str, Any] | None = None,
+        inherited: dict[str, Any] | None = None,
     ) -> None:
         self.name = name  # "openapi" or "timeback-profile": the prefix of schema locations
         self.documents = documents  # resource URI -> contents, to resolve $ref while reporting
         self.uri, self.pointer, self.engine = uri, pointer, engine
+        # The nearest schema above this one that names a rule: a check without
+        # an x-rule of its own belongs to it, as in a whole-schema run.
+        self.inherited = inherited
+        # python-jsonschema checks a copy of the schema whose "#/..." references
+        # name their document: entering through a {"$ref": "uri#pointer"} instead
+        # would resolve that pointer again on every check.
         if shell is None:
-            self.schema: dict[str, Any] = {"$ref": f"{uri}#{pointer}"}
+            self.schema: Any = _absolute_refs(resolve_pointer(documents[uri], pointer), uri)
             self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
         else:
-            # The shell is checked as a subschema of a copy of its document, so
-            # its "#/..." references resolve in place.
             self.schema = _absolute_refs(shell, uri)
+            # The shell's verdict sees it as a subschema of a copy of its document.
             self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine, uri=uri)
         self.shell: _Layer | None = None
-        self.parts: dict[str, tuple[bool, _Layer]] = {}
+        self.parts: dict[str, _Layer] = {}  # by property
+        self.items: _Layer | None = None  # each item of an array
+        self.together: list[_Layer] = []  # the allOf entries
+        self.condition: tuple[_Layer, _Layer | None, _Layer | None] | None = None  # if, then, else
         self.branches: list[_Layer] = []
         self._narrowed = shell is not None or self.fast is None  # nothing to narrow down without verdicts
         self._lock = threading.Lock()
@@ -104,7 +114,7 @@ class _Layer:
 
     def _split(self) -> None:
         engine = self.engine
-        uri, pointer, schema = _follow_refs(self.documents, self.uri, self.pointer)
+        uri, pointer, schema, passed = _follow_refs(self.documents, self.uri, self.pointer)
         if not isinstance(schema, dict):
             return
         if _only(schema, "anyOf") and all(_plain_ref(branch) for branch in schema["anyOf"]):
@@ -112,24 +122,37 @@ class _Layer:
                 branch_uri, branch_pointer = _ref_target(branch["$ref"], uri)
                 self.branches.append(_Layer(self.name, self.documents, branch_uri, branch_pointer, engine))
             return
-        properties = schema.get("properties")
-        if not isinstance(properties, dict) or _UNSPLITTABLE.intersection(schema):
+        if _UNSPLITTABLE.intersection(schema):
             return
-        shell_properties: dict[str, Any] = dict(properties)
-        for key, subschema in properties.items():
-            if _plain_ref(subschema):
-                part_uri, part_pointer = _ref_target(subschema["$ref"], uri)
-                self.parts[key] = (False, _Layer(self.name, self.documents, part_uri, part_pointer, engine))
-                shell_properties[key] = True
-            elif isinstance(subschema, dict) and isinstance(subschema.get("items"), dict):
-                if "prefixItems" in subschema or "unevaluatedItems" in subschema:
-                    continue
-                item_pointer = f"{pointer}/properties/{escape(key)}/items"
-                self.parts[key] = (True, _Layer(self.name, self.documents, uri, item_pointer, engine))
-                shell_properties[key] = {k: v for k, v in subschema.items() if k != "items"}
-        if self.parts:
-            shell = {**schema, "properties": shell_properties}
-            self.shell = _Layer(self.name, self.documents, uri, pointer, engine, shell=shell)
+        inherited = _nearest_rule(passed, self.inherited)
+
+        def layer(at: str) -> _Layer:
+            return _Layer(self.name, self.documents, uri, at, engine, inherited=inherited)
+
+        shell = dict(schema)
+        properties = schema.get("properties")
+        if isinstance(properties, dict):
+            shell["properties"] = dict(properties)
+            for key, subschema in properties.items():
+                if isinstance(subschema, dict) and set(subschema) - _NOT_VALIDATION:
+                    self.parts[key] = layer(f"{pointer}/properties/{escape(key)}")
+                    shell["properties"][key] = True
+        if isinstance(schema.get("items"), dict) and not _ITEMS_SIBLINGS.intersection(schema):
+            self.items = layer(f"{pointer}/items")
+            del shell["items"]
+        if isinstance(schema.get("allOf"), list):
+            self.together = [layer(f"{pointer}/allOf/{index}") for index in range(len(schema["allOf"]))]
+            del shell["allOf"]
+        if "if" in schema:
+            self.condition = (
+                layer(f"{pointer}/if"),
+                layer(f"{pointer}/then") if "then" in schema else None,
+                layer(f"{pointer}/else") if "else" in schema else None,
+            )
+            for keyword in ("if", "then", "else"):
+                shell.pop(keyword, None)
+        if self.parts or self.items or self.together or self.condition:
+            self.shell = _Layer(self.name, self.documents, uri, pointer, engine, shell=shell, inherited=inherited)
 
     @cached_property
     def validator(self) -> Draft202012Validator:
@@ -148,6 +171,14 @@ class _Layer:
         )
         return Draft202012Validator(self.schema, registry=registry, format_checker=format_checker())
 
+    def holds(self, instance: Any) -> bool:
+        """Whether ``instance`` is valid here, as python-jsonschema decides (an ``if`` picking a branch).
+
+        A verdict of "clean" is trusted; any other is confirmed, since an
+        engine may be stricter than python-jsonschema.
+        """
+        return (self.fast is not None and self.fast(instance)) or self.validator.is_valid(instance)
+
     def violations(self, instance: Any, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
         if self.fast is not None and self.fast(instance):
             return
@@ -158,16 +189,22 @@ class _Layer:
             if branch is not None:
                 yield from self.branches[branch].violations(instance, prefix)
                 return
-        elif self.shell is not None and isinstance(instance, dict):
+        elif self.shell is not None:
             yield from self.shell.violations(instance, prefix)
-            for key, (each_item, part) in self.parts.items():
-                if key not in instance:
-                    continue
-                if not each_item:
-                    yield from part.violations(instance[key], (*prefix, key))
-                elif isinstance(instance[key], list):
-                    for index, item in enumerate(instance[key]):
-                        yield from part.violations(item, (*prefix, key, index))
+            if isinstance(instance, dict):
+                for key, part in self.parts.items():
+                    if key in instance:
+                        yield from part.violations(instance[key], (*prefix, key))
+            if self.items is not None and isinstance(instance, list):
+                for index, item in enumerate(instance):
+                    yield from self.items.violations(item, (*prefix, index))
+            for entry in self.together:
+                yield from entry.violations(instance, prefix)
+            if self.condition is not None:
+                condition, then, otherwise = self.condition
+                chosen = then if condition.holds(instance) else otherwise
+                if chosen is not None:
+                    yield from chosen.violations(instance, prefix)
             return
         for error in self.validator.iter_errors(instance):
             for leaf in _explain(error):
@@ -175,7 +212,7 @@ class _Layer:
 
     def _to_violations(self, error: ValidationError, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
         location, trail = self._walk(error.absolute_schema_path)
-        rule_schema = next((node for node in reversed(trail) if "x-rule" in node), None)
+        rule_schema = _nearest_rule(trail, self.inherited)
         if self.name == "openapi":
             rule = _KEYWORD_RULES.get(str(error.validator), "openapi.schema")
         elif rule_schema is not None:
@@ -238,6 +275,8 @@ _OPENAPI_URI = "urn:caliper-contract:openapi"
 #: with one of them is explained whole.
 _SHELL = "x-caliper-contract-shell"
 _UNSPLITTABLE = frozenset({"unevaluatedProperties", "unevaluatedItems", "$dynamicRef", "$recursiveRef"})
+#: Keywords that change what ``items`` applies to: an array schema with one keeps its items whole.
+_ITEMS_SIBLINGS = frozenset({"prefixItems", "additionalItems"})
 _NOT_VALIDATION = frozenset({"description", "title", "example", "examples", "default", "x-rule", "x-message"})
 
 
@@ -255,15 +294,22 @@ def _ref_target(ref: str, base_uri: str) -> tuple[str, str]:
     return uri or base_uri, fragment
 
 
-def _follow_refs(documents: Mapping[str, Any], uri: str, pointer: str) -> tuple[str, str, Any]:
-    """The schema at ``uri#pointer``, through any chain of plain ``$ref`` schemas."""
+def _follow_refs(documents: Mapping[str, Any], uri: str, pointer: str) -> tuple[str, str, Any, list[Any]]:
+    """The schema at ``uri#pointer``, through any chain of plain ``$ref`` schemas, and the schemas passed."""
     schema = resolve_pointer(documents[uri], pointer)
+    passed = [schema]
     for _ in range(32):  # a chain this long is a loop
         if not _plain_ref(schema):
             break
         uri, pointer = _ref_target(schema["$ref"], uri)
         schema = resolve_pointer(documents[uri], pointer)
-    return uri, pointer, schema
+        passed.append(schema)
+    return uri, pointer, schema, passed
+
+
+def _nearest_rule(schemas: Sequence[Any], default: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The last of ``schemas`` that names a rule (``x-rule``), else ``default``."""
+    return next((node for node in reversed(schemas) if isinstance(node, dict) and "x-rule" in node), default)
 
 
 def _absolute_refs(schema: Any, uri: str) -> Any:
