@@ -11,7 +11,9 @@ python-jsonschema would write it; "ours" is Contract.validate() with the
 OpenAPI schema and every Timeback rule, on a default install (the "python"
 engine, fastjsonschema); "ours[fast]" the same with the `fast` extra
 (jsonschema-rs); "rs" is jsonschema-rs's bare is_valid on the Envelope
-schema; "json.loads" is the parsing floor.  Figures are calls per second.
+schema; "json.loads" is the parsing floor.  Figures are calls per second,
+the best of ten rounds in which a scenario's columns take turns, so a
+machine whose speed drifts skews them all alike.
 """
 
 from __future__ import annotations
@@ -36,29 +38,45 @@ from caliper_contract import Contract
 from caliper_contract.openapi import bundled_path, load
 from caliper_contract.rules import RULES, apply_breach
 
+Timed = dict[str, Callable[[], object] | None]
 
-def rate(function: Callable[[], object], seconds: float) -> float:
-    """Calls per second: best of five rounds of about ``seconds`` / 5 each."""
-    function()
-    calls = 1
-    while True:  # find a batch size that takes about 20 ms
-        start = time.perf_counter()
-        for _ in range(calls):
-            function()
-        elapsed = time.perf_counter() - start
-        if elapsed > 0.02:
-            break
-        calls *= 2
-    rounds = []
-    for _ in range(5):
-        start = time.perf_counter()
-        done = 0
-        while time.perf_counter() - start < seconds / 5:
+
+def rates(functions: Timed, seconds: float) -> dict[str, float]:
+    """Calls per second of each function given (not None): the best of ten interleaved rounds.
+
+    Interleaving matters on a shared machine: its speed drifts over seconds,
+    and measuring one function after another would put that drift into the
+    ratios between them.
+    """
+    batches: dict[str, int] = {}
+    for name, function in functions.items():
+        if function is None:
+            continue
+        function()
+        calls = 1
+        while True:  # a batch size that takes about 10 ms
+            start = time.perf_counter()
             for _ in range(calls):
                 function()
-            done += calls
-        rounds.append(done / (time.perf_counter() - start))
-    return max(rounds)
+            if time.perf_counter() - start > 0.01:
+                break
+            calls *= 2
+        batches[name] = calls
+    best = dict.fromkeys(batches, 0.0)
+    share = seconds / 10 / max(len(batches), 1)
+    for _ in range(10):
+        for name, calls in batches.items():
+            function = functions[name]
+            assert function is not None
+            start = time.perf_counter()
+            done = 0
+            while time.perf_counter() - start < share:
+                for _ in range(calls):
+                    function()
+                done += calls
+            speed = done / (time.perf_counter() - start)
+            best[name] = max(best[name], speed)
+    return best
 
 
 def bare_validator(contract: Contract) -> Draft202012Validator:
@@ -93,20 +111,22 @@ def with_events(envelope: Any, count: int) -> Any:
     return result
 
 
-def row(
-    name: str, ours: float, fast: float | None, bare: float, rust: float | None, floor: float | None = None
-) -> None:
+def row(name: str, figures: dict[str, float]) -> None:
     def cell(value: float | None) -> str:
         return f"{value:>12,.0f}" if value else f"{'-':>12}"
 
+    ours, fast, bare = figures["ours"], figures.get("fast"), figures["bare"]
     ratio_fast = f"{fast / bare:>10.1f}x" if fast else f"{'-':>11}"
-    print(f"{name:<32}{cell(ours)}{cell(fast)}{cell(bare)}{cell(rust)}{cell(floor)}{ours / bare:>10.2f}x{ratio_fast}")
+    print(
+        f"{name:<32}{cell(ours)}{cell(fast)}{cell(bare)}{cell(figures.get('rs'))}{cell(figures.get('floor'))}"
+        f"{ours / bare:>10.2f}x{ratio_fast}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    seconds = 0.5 if parser.parse_args().quick else 2.0
+    seconds = 1.0 if parser.parse_args().quick else 5.0  # per scenario, shared by its columns
 
     document = load(bundled_path())
     contract = Contract(document, engine="python")
@@ -127,25 +147,27 @@ def main() -> None:
     def cycle(items: list[Any]) -> Callable[[], Any]:
         return lambda: items[next(index) % len(items)]
 
+    def sized(envelope: Any) -> Timed:
+        return {
+            "ours": lambda: validate(envelope),
+            "fast": (lambda: fast_validate(envelope)) if fast_validate else None,
+            "bare": lambda: list(bare.iter_errors(envelope)),
+            "rs": (lambda: rust(envelope)) if rust else None,
+        }
+
     pick = cycle(examples)
     pick_text = cycle(texts)
-    row(
-        "valid 1-event envelopes",
-        rate(lambda: validate(pick()), seconds),
-        rate(lambda: fast_validate(pick()), seconds) if fast_validate else None,
-        rate(lambda: list(bare.iter_errors(pick())), seconds),
-        rate(lambda: rust(pick()), seconds) if rust else None,
-        rate(lambda: json.loads(pick_text()), seconds),
-    )
+    single: Timed = {
+        "ours": lambda: validate(pick()),
+        "fast": (lambda: fast_validate(pick())) if fast_validate else None,
+        "bare": lambda: list(bare.iter_errors(pick())),
+        "rs": (lambda: rust(pick())) if rust else None,
+        "floor": lambda: json.loads(pick_text()),
+    }
+    row("valid 1-event envelopes", rates(single, seconds))
     for count in (1, 10, 100, 1000):
         envelope = with_events(examples[3], count)
-        row(
-            f"valid {count:,}-event envelope",
-            rate(lambda envelope=envelope: validate(envelope), seconds),
-            rate(lambda envelope=envelope: fast_validate(envelope), seconds) if fast_validate else None,
-            rate(lambda envelope=envelope: list(bare.iter_errors(envelope)), seconds),
-            rate(lambda envelope=envelope: rust(envelope), seconds) if rust else None,
-        )
+        row(f"valid {count:,}-event envelope", rates(sized(envelope), seconds))
 
     bases = {"activity": examples[3], "time-spent": examples[7]}
     invalid = [
@@ -154,16 +176,21 @@ def main() -> None:
         if rule.breach is not None and rule.breach.text is None and rule.id != "json.too-deep"
     ]
     pick_invalid = cycle(invalid)
-    invalid_rate = rate(lambda: validate(pick_invalid()), seconds)
-    valid_rate = rate(lambda: validate(pick()), seconds)
-    row(
-        "invalid envelopes (every rule)",
-        invalid_rate,
-        rate(lambda: fast_validate(pick_invalid()), seconds) if fast_validate else None,
-        rate(lambda: list(bare.iter_errors(pick_invalid())), seconds),
-        rate(lambda: rust(pick_invalid()), seconds) if rust else None,
-    )
-    print(f"\ninvalid costs {valid_rate / invalid_rate:.2f}x a valid envelope (target: at most 3x)")
+    broken: Timed = {
+        "ours": lambda: validate(pick_invalid()),
+        "fast": (lambda: fast_validate(pick_invalid())) if fast_validate else None,
+        "bare": lambda: list(bare.iter_errors(pick_invalid())),
+        "rs": (lambda: rust(pick_invalid())) if rust else None,
+        # the valid figures again, interleaved with these, for the invalid/valid ratio
+        "valid": lambda: validate(pick()),
+        "fast valid": (lambda: fast_validate(pick())) if fast_validate else None,
+    }
+    figures = rates(broken, seconds)
+    row("invalid envelopes (every rule)", figures)
+    invalid_rate, valid_rate = figures["ours"], figures["valid"]
+    print(f"\ninvalid costs {valid_rate / invalid_rate:.2f}x a valid envelope (target: at most 3x)", end="")
+    fast_invalid, fast_valid = figures.get("fast"), figures.get("fast valid")
+    print(f"; with [fast] {fast_valid / fast_invalid:.2f}x" if fast_invalid and fast_valid else "")
     print("events per second by envelope size (linear when flat): see the 1 / 10 / 100 / 1,000 rows times their size")
 
     code = (
