@@ -147,3 +147,27 @@ def test_each_engine_compiles_whole_layer_checks_that_accept_the_examples(engine
 @given(st.one_of(envelopes(max_events=3, allow_warnings=True), invalid_envelopes().map(lambda case: case.envelope)))
 def test_engines_agree_on_generated_valid_and_invalid_envelopes(envelope):
     _agree(envelope)
+
+
+def _layers(layer: Any) -> Iterator[Any]:
+    yield layer
+    for child in (layer.shell, layer.items, *layer.parts.values(), *layer.together, *layer.branches):
+        if child is not None:
+            yield from _layers(child)
+    for child in layer.condition or ():
+        if child is not None:
+            yield from _layers(child)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_failure_is_explained_by_python_jsonschema_on_the_failing_part_alone(engine):
+    # Not a speed test either: it pins down that a bad metric value is not
+    # explained by running python-jsonschema over the event, its metrics
+    # collection or the metric; only over the schema of that value.
+    contract = Contract(DOCUMENT, engine=engine)
+    rule = RULES["timeback.activity-metric.value"]
+    report = contract.validate(apply_breach(rule.breach, SEEDS[BASE_EXAMPLES[rule.breach.base]]))
+    assert [(v.path, v.rule) for v in report.violations] == [(rule.breach.path, rule.id)]
+    explained = [layer.pointer for layer in _layers(contract._profile) if "validator" in vars(layer)]
+    assert explained == ["/$defs/ActivityMetricKind/properties/value"]
+    assert not [layer.pointer for layer in _layers(contract._envelope) if "validator" in vars(layer)]
