@@ -68,6 +68,23 @@ def test_engines_agree_on_the_ims_corpus(corpus_dir):
         )
 
 
+@pytest.mark.parametrize("version", ["caliper-api.yaml", "timeback-events-api.alt.yaml"])
+def test_engines_agree_under_the_other_published_versions(reference_dir, corpus_dir, version):
+    # Other documents, other schema shapes to take apart when explaining.
+    path = reference_dir / "other-versions" / version
+    reference = Contract.from_openapi(path, engine="none")
+    contracts = [Contract.from_openapi(path, engine=engine) for engine in ENGINES]
+    payloads = [example.value for example in reference.examples()]
+    payloads += [
+        apply_breach(rule.breach, SEEDS[BASE_EXAMPLES[rule.breach.base]]) for rule in RULES.values() if rule.breach
+    ]
+    for corpus_path in sorted(corpus_dir.glob("caliper*.json")):
+        payloads.append({**SEEDS[BASE_EXAMPLES["activity"]], "data": [json.loads(corpus_path.read_text("utf-8"))]})
+    for payload in payloads:
+        expected = reference.validate(payload)
+        assert all(contract.validate(payload) == expected for contract in contracts), json.dumps(payload)[:200]
+
+
 def _pointers(value: Any, path: str = "") -> Iterator[str]:
     yield path
     if isinstance(value, dict):
