@@ -567,6 +567,8 @@ class Contract:
 
 
 def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset[str]) -> Report:
+    if not found:  # the common case, kept cheap: a Report is immutable, so one can be shared
+        return _CLEAN
     kept = [(target, v) for target, v in found if v.rule not in ignored]
     # One value, one story: an explicit null explains every other complaint about
     # the same value, and a profile rule is more specific than the OpenAPI one.
@@ -581,6 +583,9 @@ def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset
     if strict:
         violations = {Violation(v.path, v.rule, "error", v.message, v.schema_location) for v in violations}
     return Report(tuple(sorted(violations, key=_order)))
+
+
+_CLEAN = Report(())
 
 
 def _order(violation: Violation) -> tuple[Any, ...]:

@@ -141,7 +141,7 @@ def check_envelope(envelope: dict[str, Any]) -> Iterator[Violation]:
                     f"event id {show(item['id'])} is also the id of /data/{earlier}",
                 )
     send_time = envelope.get("sendTime")
-    if isinstance(send_time, str) and is_date_time(send_time) and not _is_utc(send_time):
+    if isinstance(send_time, str) and not _is_utc(send_time) and is_date_time(send_time):
         yield _violation(
             ("sendTime",),
             "envelope.send-time-utc",
