@@ -8,7 +8,9 @@ empty), and correctness needs one property only: a verdict of "clean" must
 never be given where jsonschema would find something.  A stricter engine costs
 time, never correctness.  To keep that property:
 
-- both engines get the contract's own format functions, so formats agree;
+- both engines get the contract's own format functions, so formats agree
+  (jsonschema-rs's built-in checks accept strings ours reject, such as the
+  date-time 0000-01-01T00:00:00Z and the email d@dd, so they are never used);
 - a schema is compiled only when every keyword reachable in it is one whose
   semantics the engine shares with Draft 2020-12 (see ``_SUPPORTED``);
   anything else (``prefixItems``, ``unevaluatedProperties``, ``$dynamicRef``,
