@@ -86,14 +86,10 @@ class _Layer:
         # The nearest schema above this one that names a rule: a check without
         # an x-rule of its own belongs to it, as in a whole-schema run.
         self.inherited = inherited
-        # python-jsonschema checks a copy of the schema whose "#/..." references
-        # name their document: entering through a {"$ref": "uri#pointer"} instead
-        # would resolve that pointer again on every check.
+        self._shell = shell
         if shell is None:
-            self.schema: Any = _absolute_refs(resolve_pointer(documents[uri], pointer), uri)
             self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
         else:
-            self.schema = _absolute_refs(shell, uri)
             # The shell's verdict sees it as a subschema of a copy of its document.
             self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine, uri=uri)
         self.shell: _Layer | None = None
@@ -153,6 +149,17 @@ class _Layer:
                 shell.pop(keyword, None)
         if self.parts or self.items or self.together or self.condition:
             self.shell = _Layer(self.name, self.documents, uri, pointer, engine, shell=shell, inherited=inherited)
+
+    @cached_property
+    def schema(self) -> Any:
+        """What python-jsonschema checks: a copy whose "#/..." references name their document.
+
+        Entering through a {"$ref": "uri#pointer"} instead would resolve that
+        pointer again on every check.  Built, like the validator, only when a
+        value needs explaining.
+        """
+        source = self._shell if self._shell is not None else resolve_pointer(self.documents[self.uri], self.pointer)
+        return _absolute_refs(source, self.uri)
 
     @cached_property
     def validator(self) -> Draft202012Validator:
