@@ -69,11 +69,11 @@ def compile_verdict(
     rust = _rust() if chosen in ("auto", "rust") else None
     if chosen == "rust" and rust is None:
         raise ImportError("CALIPER_CONTRACT_ENGINE=rust needs jsonschema-rs: pip install 'caliper-contract[fast]'")
-    try:
-        _reachable_schemas(document, pointer, dialect_2020=rust is not None)  # raises for what an engine may misread
-    except _Unsupported:
-        return None
     if rust is not None:
+        try:
+            _reachable_schemas(document, pointer, dialect_2020=True)  # raises for what the engine may misread
+        except _Unsupported:
+            return None
         try:
             # The document is a resource of its own, as for python-jsonschema, so a
             # $ref's siblings and the document's top-level keywords mean what they should.
@@ -94,9 +94,14 @@ def compile_verdict(
     # resolves in place (a Draft 7 engine ignores the $ref's siblings, which are
     # the document's own top-level keywords).  fastjsonschema fetches remote
     # references with urllib unless told otherwise: every reference here is
-    # local (checked above), and these handlers make sure.
+    # local (checked below), and these handlers make sure.
     root = copy.deepcopy({**document, "$ref": f"#{pointer}"} if pointer else dict(document))
-    _const_as_enum(_reachable_schemas(root, pointer, dialect_2020=False))
+    try:
+        # One walk of the copy both refuses what the engine may misread and
+        # finds the schemas to reword for it.
+        _const_as_enum(_reachable_schemas(root, pointer, dialect_2020=False))
+    except _Unsupported:
+        return None
     refuse = dict.fromkeys(("http", "https", "file", "ftp"), _refuse_remote)
     try:
         # Without detailed exceptions a failing check raises a bare message
