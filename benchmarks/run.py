@@ -1,7 +1,7 @@
 """How fast is a full contract check? Ratios against bare python-jsonschema, measured in the same run.
 
     python benchmarks/run.py            # everything
-    python benchmarks/run.py --quick    # shorter runs
+    python benchmarks/run.py --quick    # shorter runs, noisier ratios: quote full runs
 
 Scenarios: the seed's valid single-event envelopes; envelopes of 1, 10, 100 and
 1,000 events; invalid envelopes (a report with every violation); import and
