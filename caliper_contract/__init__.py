@@ -13,15 +13,18 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from caliper_contract.report import ContractError, Report, Violation
-from caliper_contract.rules import RULES, Rule, UnknownRuleError
+from caliper_contract.errors import CaliperContractError, ConfigError, ContractError, SpecError, UnknownRuleError
+from caliper_contract.report import Report, Violation
+from caliper_contract.rules import RULES, Rule
 
 if TYPE_CHECKING:
     from caliper_contract.checker import Contract, assert_valid, validate, validate_event
-    from caliper_contract.openapi import Example, SpecError
+    from caliper_contract.openapi import Example
 
 __all__ = [
     "RULES",
+    "CaliperContractError",
+    "ConfigError",
     "Contract",
     "ContractError",
     "Example",
@@ -42,7 +45,6 @@ _LAZY = {
     "validate": "caliper_contract.checker",
     "validate_event": "caliper_contract.checker",
     "Example": "caliper_contract.openapi",
-    "SpecError": "caliper_contract.openapi",
 }
 
 

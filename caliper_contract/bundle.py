@@ -22,7 +22,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument, SpecError, resolve_pointer
+from caliper_contract.errors import SpecError
+from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument, resolve_pointer
 from caliper_contract.profile import TIMEBACK_PROFILE, load_profile_schema
 from caliper_contract.rules import RULES
 
@@ -44,7 +45,11 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
     profile = load_profile_schema()
     for name, schema in {PROFILE: _profile_root(profile), **_prefixed(profile.get("$defs", {}))}.items():
         if name in defs:
-            raise SpecError(f"{document.source}: a component named {name!r} clashes with the bundled profile")
+            raise SpecError(
+                document.source,
+                f"a component named {name!r} clashes with the bundled profile",
+                f"#/components/schemas/{name}",
+            )
         defs[name] = _rewrite(schema if strict else _without_warnings(schema), _profile_ref)
     info = document.contents.get("info", {})
     return {
@@ -81,7 +86,7 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
 def _openapi_ref(ref: str) -> str:
     if not ref.startswith(_COMPONENTS):
         # openapi.load() has checked every $ref stays in the document; only schema components can be bundled.
-        raise SpecError(f"$ref {ref!r} does not point at a schema component; it cannot be bundled")
+        raise SpecError("<bundle>", f"$ref {ref!r} does not point at a schema component; it cannot be bundled")
     return "#/$defs/" + ref.removeprefix(_COMPONENTS)
 
 

@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caliper_contract import openapi, profile
+from caliper_contract.errors import ContractError, SpecError, UnknownRuleError
 from caliper_contract.fastpath import Engine, compile_verdict
 from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
 from caliper_contract.payload import parse_text, scan, show
 from caliper_contract.pointers import escape, pointer
-from caliper_contract.report import ContractError, Report, Violation
-from caliper_contract.rules import RULES, UnknownRuleError, check_rule_ids
+from caliper_contract.report import Report, Violation
+from caliper_contract.rules import RULES, check_rule_ids
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -510,7 +511,7 @@ class Contract:
     def validate_event(self, event: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
         """Check one event on its own; paths are relative to the event."""
         if self._event is None:
-            raise openapi.SpecError(f"{self.document.source}: no Event schema to check a lone event against")
+            raise SpecError(self.document.source, "no Event schema to check a lone event against")
         return self._check(event, self._event, envelope=False, strict=strict, ignore=ignore)
 
     def assert_valid(self, payload: Any, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:

@@ -75,7 +75,8 @@ def _contract_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings() -> Settings:
-    from caliper_contract.config import ConfigError, discover
+    from caliper_contract.config import discover
+    from caliper_contract.errors import ConfigError
 
     try:
         return discover(Path.cwd())
@@ -85,7 +86,7 @@ def _settings() -> Settings:
 
 def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
     from caliper_contract.checker import Contract
-    from caliper_contract.openapi import SpecError
+    from caliper_contract.errors import SpecError
 
     spec = args.spec if args.spec is not None else settings.spec
     try:
@@ -95,7 +96,8 @@ def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
 
 
 def _rule_ids(ids: Sequence[str], where: str) -> frozenset[str]:
-    from caliper_contract.rules import UnknownRuleError, check_rule_ids
+    from caliper_contract.errors import UnknownRuleError
+    from caliper_contract.rules import check_rule_ids
 
     try:
         return check_rule_ids(ids)
@@ -147,8 +149,8 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from caliper_contract.errors import SpecError
     from caliper_contract.files import FileChecker, Finding, Options, sources
-    from caliper_contract.openapi import SpecError
     from caliper_contract.render import REPORTERS, Run
 
     settings = _settings()
@@ -232,8 +234,9 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from caliper_contract.errors import UnknownRuleError
     from caliper_contract.payload import show
-    from caliper_contract.rules import DELETE, UnknownRuleError, get_rule
+    from caliper_contract.rules import DELETE, get_rule
 
     try:
         rule = get_rule(args.rule)
@@ -261,7 +264,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _schema(args: argparse.Namespace) -> int:
     from caliper_contract.bundle import bundled_schema
-    from caliper_contract.openapi import SpecError
+    from caliper_contract.errors import SpecError
 
     settings = _settings()
     strict = args.strict if args.strict is not None else bool(settings.strict)

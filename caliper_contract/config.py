@@ -20,12 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from caliper_contract.errors import ConfigError
+
 TABLE = "tool.caliper-contract"
 _KEYS = ("strict", "ignore", "select", "spec")
-
-
-class ConfigError(Exception):
-    """A pyproject.toml whose ``[tool.caliper-contract]`` cannot be used; the text says where and why."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from caliper_contract.errors import SpecError
 from caliper_contract.pointers import escape, tokens
 
 #: The request body the contract is about.
@@ -34,10 +35,6 @@ EXAMPLE_SEND_TIME = "2024-04-24T14:12:05.000Z"
 
 _BUNDLED_NAME = "timeback-events-api.yaml"
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
-
-
-class SpecError(Exception):
-    """An OpenAPI document that cannot serve as the contract; the text says why and where."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +97,7 @@ def bundled_path() -> Path:
     for candidate in (here / "openapi" / _BUNDLED_NAME, here.parent / "openapi" / _BUNDLED_NAME):
         if candidate.is_file():
             return candidate
-    raise SpecError(f"the bundled {_BUNDLED_NAME} is missing from {here}; reinstall caliper-contract")
+    raise SpecError(_BUNDLED_NAME, f"missing from {here}; reinstall caliper-contract")
 
 
 def load_bundled() -> OpenAPIDocument:
@@ -143,10 +140,10 @@ def load(path: str | Path) -> OpenAPIDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
-        raise SpecError(f"{path}: cannot read the OpenAPI document: {error.strerror or error}") from None
+        raise SpecError(str(path), f"cannot read the OpenAPI document: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise SpecError(
-            f"{path}: the OpenAPI document is not UTF-8 text ({error.reason} at byte {error.start})"
+            str(path), f"the OpenAPI document is not UTF-8 text ({error.reason} at byte {error.start})"
         ) from None
     return parse(text, source=str(path))
 
@@ -160,11 +157,11 @@ def parse(text: str, *, source: str = "<string>") -> OpenAPIDocument:
         contents = yaml.load(text, Loader=safe_loader)  # a safe loader: no Python objects
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        where = f"line {mark.line + 1} column {mark.column + 1}" if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        raise SpecError(f"{source}{where}: not valid YAML: {problem}") from None
+        raise SpecError(source, f"not valid YAML: {problem}", where) from None
     except RecursionError:
-        raise SpecError(f"{source}: the YAML nests too deeply to be an OpenAPI document") from None
+        raise SpecError(source, "the YAML nests too deeply to be an OpenAPI document") from None
     _check_expanded_size(contents, source)
     _check_openapi(contents, source)
     _check_references(contents, source)
@@ -191,7 +188,7 @@ def _check_expanded_size(contents: Any, source: str) -> None:
         if known is not None:
             return known
         if depth > 200:
-            raise SpecError(f"{source}: the document nests deeper than 200 levels")
+            raise SpecError(source, "the document nests deeper than 200 levels")
         sizes[id(node)] = MAX_EXPANDED_NODES + 1  # a cycle (recursive alias) counts as too big
         children = node.values() if isinstance(node, dict) else node
         total = 1
@@ -204,19 +201,21 @@ def _check_expanded_size(contents: Any, source: str) -> None:
 
     if size(contents, 0) > MAX_EXPANDED_NODES:
         raise SpecError(
-            f"{source}: YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; "
-            "refusing a document built to exhaust memory"
+            source,
+            f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; "
+            "refusing a document built to exhaust memory",
         )
 
 
 def _check_openapi(contents: Any, source: str) -> None:
     if not isinstance(contents, dict) or "openapi" not in contents:
-        raise SpecError(f"{source}: not an OpenAPI document (no top-level `openapi` field)")
+        raise SpecError(source, "not an OpenAPI document (no top-level `openapi` field)")
     version = str(contents["openapi"])
     if not version.startswith("3.1"):
         raise SpecError(
-            f"{source}: OpenAPI {version} is not supported; caliper-contract reads OpenAPI 3.1, "
-            "whose schemas are JSON Schema Draft 2020-12"
+            source,
+            f"OpenAPI {version} is not supported; caliper-contract reads OpenAPI 3.1, "
+            "whose schemas are JSON Schema Draft 2020-12",
         )
     try:
         schema = resolve_pointer(contents, ENVELOPE_POINTER)
@@ -224,7 +223,9 @@ def _check_openapi(contents: Any, source: str) -> None:
         schema = None
     if not isinstance(schema, dict):
         raise SpecError(
-            f"{source}: no application/json request body schema for POST {EVENT_PATH} (looked at #{ENVELOPE_POINTER})"
+            source,
+            f"no application/json request body schema for POST {EVENT_PATH}",
+            f"#{ENVELOPE_POINTER}",
         )
 
 
@@ -232,13 +233,15 @@ def _check_references(contents: Any, source: str) -> None:
     for location, ref in _references(contents, ""):
         if not isinstance(ref, str) or not ref.startswith("#"):
             raise SpecError(
-                f"{source}: $ref {ref!r} at #{location} leaves the document; caliper-contract "
-                "never fetches anything, so every $ref must start with '#'"
+                source,
+                f"$ref {ref!r} leaves the document; caliper-contract never fetches anything, "
+                "so every $ref must start with '#'",
+                f"#{location}",
             )
         try:
             resolve_pointer(contents, ref[1:])
         except (KeyError, IndexError, TypeError, ValueError):
-            raise SpecError(f"{source}: $ref {ref!r} at #{location} points at nothing in the document") from None
+            raise SpecError(source, f"$ref {ref!r} points at nothing in the document", f"#{location}") from None
 
 
 def _references(node: Any, location: str) -> Iterator[tuple[str, Any]]:

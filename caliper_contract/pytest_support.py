@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from caliper_contract.errors import ContractError, UnknownRuleError
 from caliper_contract.payload import show
-from caliper_contract.report import ContractError, Report, Violation
-from caliper_contract.rules import UnknownRuleError, check_rule_ids
+from caliper_contract.report import Report, Violation
+from caliper_contract.rules import check_rule_ids
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
@@ -147,7 +148,7 @@ class RunState:
         return list(problems)
 
     def fixture_for(self, item: pytest.Item) -> ContractFixture:
-        from caliper_contract.openapi import SpecError  # see ContractCache.get
+        from caliper_contract.errors import SpecError  # see ContractCache.get
 
         settings = self.settings_for(item)
         try:
@@ -181,7 +182,7 @@ class RunState:
 
     def _check(self, settings: Settings, *, spec_source: str, ignore_source: str) -> None:
         """Compile the contract and try the rule ids now, so misuse stops the run before any test."""
-        from caliper_contract.openapi import SpecError  # see ContractCache.get
+        from caliper_contract.errors import SpecError  # see ContractCache.get
 
         try:
             contract = self.contracts.get(settings.spec)
@@ -468,7 +469,7 @@ class PayloadItem(pytest.Item):
             raise FixtureFailure(f"{location}: {lines[0]}", *lines[1:])
 
     def _report(self, payload: Payload, location: str) -> Report:
-        from caliper_contract.openapi import SpecError  # see ContractCache.get
+        from caliper_contract.errors import SpecError  # see ContractCache.get
 
         settings = self.state.defaults
         contract = self.state.contracts.get(settings.spec)

@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from caliper_contract.errors import ContractError
 from caliper_contract.rules import Severity
+
+__all__ = ["ContractError", "Report", "Violation"]
 
 
 @dataclass(frozen=True, order=True)
@@ -84,15 +87,3 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "violations": [v.to_dict() for v in self.violations]}
-
-
-class ContractError(AssertionError):
-    """Raised by :func:`caliper_contract.assert_valid`; its text lists every error."""
-
-    def __init__(self, report: Report, message: str | None = None) -> None:
-        self.report = report
-        if message is None:
-            lines = [f"payload breaks the Timeback Events API contract ({len(report.errors)} error(s)):"]
-            lines.extend(f"  {v}" for v in report.errors)
-            message = "\n".join(lines)
-        super().__init__(message)

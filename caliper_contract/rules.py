@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from caliper_contract.errors import UnknownRuleError
 from caliper_contract.pointers import tokens
 
 Severity = Literal["error", "warning"]
@@ -59,10 +60,6 @@ class Rule:
     #: How to break it, shown by `caliper-contract explain` and used by tests and
     #: strategies; None where no payload can break it under the default contract.
     breach: Breach | None = None
-
-
-class UnknownRuleError(ValueError):
-    """A rule id that is not in the catalogue was named (e.g. in ``ignore``)."""
 
 
 def _nested(depth: int) -> list[Any]:

@@ -29,9 +29,10 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from caliper_contract.errors import UnknownRuleError
 from caliper_contract.payload import MAX_DEPTH
 from caliper_contract.pointers import pointer
-from caliper_contract.rules import RULES, UnknownRuleError, check_rule_ids
+from caliper_contract.rules import RULES, check_rule_ids
 from caliper_contract.strategies import _timeback as timeback
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary

@@ -67,7 +67,7 @@ def marker_options(marker: pytest.Mark | None) -> dict[str, Any]:
 @pytest.fixture
 def caliper_server(request: pytest.FixtureRequest) -> Iterator[FakeTimebackServer]:
     """A started FakeTimebackServer on 127.0.0.1, configured by ``@pytest.mark.caliper_server(...)``."""
-    from caliper_contract.openapi import SpecError  # see marker_option_names
+    from caliper_contract.errors import SpecError  # see marker_option_names
     from caliper_contract.testing.server import started_server
 
     try:

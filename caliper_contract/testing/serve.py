@@ -49,7 +49,7 @@ def run_serve(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C (or SIGTERM); exit status 0, or 2 when the server cannot start."""
     # Imported here: every `caliper-contract` command builds this parser, and only serve needs a server.
     from caliper_contract.checker import Contract
-    from caliper_contract.openapi import SpecError
+    from caliper_contract.errors import SpecError
     from caliper_contract.testing.server import FakeTimebackServer
 
     try:
