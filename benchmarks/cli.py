@@ -97,12 +97,13 @@ def startup_costs() -> None:
     code = """
 import sys, time
 t0 = time.perf_counter()
-from caliper_contract import cli, files, render, locate
+from caliper_contract import cli, _files, _jsontext
+from caliper_contract.cli import _render, _check, _discover
 t1 = time.perf_counter()
 from caliper_contract import openapi
 document = openapi.load_bundled()
 t2 = time.perf_counter()
-from caliper_contract.checker import Contract
+from caliper_contract.contract import Contract
 contract = Contract(document)
 assert contract.validate(contract.examples()[0].value).ok
 t3 = time.perf_counter()

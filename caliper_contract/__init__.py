@@ -18,7 +18,7 @@ from caliper_contract.report import Report, Violation
 from caliper_contract.rules import RULES, Rule
 
 if TYPE_CHECKING:
-    from caliper_contract.checker import Contract, assert_valid, validate, validate_event
+    from caliper_contract.contract import Contract, assert_valid, validate, validate_event
     from caliper_contract.openapi import Example
 
 __all__ = [
@@ -40,10 +40,10 @@ __all__ = [
 __version__ = "0.1.0"
 
 _LAZY = {
-    "Contract": "caliper_contract.checker",
-    "assert_valid": "caliper_contract.checker",
-    "validate": "caliper_contract.checker",
-    "validate_event": "caliper_contract.checker",
+    "Contract": "caliper_contract.contract",
+    "assert_valid": "caliper_contract.contract",
+    "validate": "caliper_contract.contract",
+    "validate_event": "caliper_contract.contract",
     "Example": "caliper_contract.openapi",
 }
 

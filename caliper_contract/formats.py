@@ -52,7 +52,7 @@ def is_email(instance: object) -> bool:
 
 
 #: Every format the contract checks, by name.  A schema using another format
-#: is checked by python-jsonschema alone (see caliper_contract.fastpath).
+#: is checked by python-jsonschema alone (see caliper_contract._engines).
 FORMAT_FUNCTIONS: dict[str, Callable[[object], bool]] = {
     "date-time": is_date_time,
     "uri": is_uri,

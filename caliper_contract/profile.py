@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from importlib import resources
 from typing import Any
 
+from caliper_contract._jsonvalue import show
 from caliper_contract.formats import is_date_time
-from caliper_contract.payload import show
 from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES

@@ -117,7 +117,7 @@ _CATALOGUE = (
         "error",
         "payload is nested too deeply",
         "The payload nests objects and arrays deeper than any Caliper envelope needs "
-        "(the limit is in caliper_contract.payload.MAX_DEPTH); it was not checked further.",
+        "(the limit is in caliper_contract._jsonvalue.MAX_DEPTH); it was not checked further.",
         "json",
         breach=Breach(
             "activity", (("/data/0/object/extensions", _nested(300)),), "/data/0/object/extensions" + "/0" * 252

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, Contract, Report, validate
+from caliper_contract._jsonvalue import MAX_DEPTH
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.payload import MAX_DEPTH
 from caliper_contract.rules import apply_breach
 from tests import seeds
 
@@ -302,7 +302,7 @@ def _json_text_variants() -> st.SearchStrategy[str]:
 @settings(max_examples=500, deadline=None)
 @given(_json_text_variants())
 def test_the_position_reader_either_reads_strict_json_or_says_where_it_is_not(text):
-    from caliper_contract.locate import JSONTextError, locate
+    from caliper_contract._jsontext import JSONTextError, locate
 
     try:
         located = locate(text)

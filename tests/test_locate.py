@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caliper_contract.locate import JSONTextError, Position, decode, load, locate
+from caliper_contract._jsontext import JSONTextError, Position, decode, load, locate
 from caliper_contract.pointers import pointer
 
 ROOT = Path(__file__).resolve().parent.parent

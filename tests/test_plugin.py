@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from caliper_contract import Contract, files
+from caliper_contract import Contract, _files as files
 from caliper_contract.openapi import bundled_path
 from tests import seeds
 
@@ -130,7 +130,7 @@ def spec_variant(directory: Path, name: str = "variant.yaml") -> Path:
 
 def test_the_plugin_is_registered_by_the_pytest11_entry_point_and_can_be_disabled(suite):
     (entry,) = [e for e in importlib.metadata.entry_points(group="pytest11") if e.name == "caliper_contract"]
-    assert entry.value == "caliper_contract.plugin"
+    assert entry.value == "caliper_contract.pytest_plugin.plugin"
     suite.makepyfile("def test_it(caliper_contract, activity):\n    caliper_contract.assert_valid(activity)\n")
     suite.runpytest().assert_outcomes(passed=1)
     disabled = suite.runpytest("-p", "no:caliper_contract")
@@ -145,7 +145,7 @@ def test_a_session_that_checks_nothing_loads_no_contract_no_file_reader_and_no_s
         import sys
 
         def test_it():
-            heavy = {"caliper_contract.checker", "caliper_contract.files", "caliper_contract.testing.server"}
+            heavy = {"caliper_contract.contract", "caliper_contract._files", "caliper_contract.testing.server"}
             loaded = heavy & set(sys.modules)
             assert not loaded
         """
@@ -184,8 +184,8 @@ def test_assert_valid_lists_every_violation_by_event_errors_first_with_the_plugi
     result.assert_outcomes(passed=1, failed=1)
     assert block(result.outlines, BROKEN_ERROR[0]) == BROKEN_ERROR
     result.stdout.fnmatch_lines([">       caliper_contract.assert_valid(broken)"])
-    assert "pytest_support.py" not in result.stdout.str()
-    assert "checker.py" not in result.stdout.str()
+    assert "pytest_plugin" not in result.stdout.str()
+    assert "contract.py" not in result.stdout.str()
 
 
 def test_validate_and_validate_event_return_reports_and_the_error_is_a_contract_error(suite):

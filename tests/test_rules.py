@@ -84,7 +84,7 @@ def test_unknown_rule_ids_are_refused_with_a_suggestion():
 
 
 def test_readme_rules_table_matches_the_catalogue():
-    from caliper_contract.docs import rules_table
+    from caliper_contract._docs import rules_table
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert rules_table() in readme, "README's rules table is stale: run `python -m caliper_contract.docs`"
+    assert rules_table() in readme, "README's rules table is stale: run `python -m caliper_contract._docs`"

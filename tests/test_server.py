@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 
 from caliper_contract import Contract, UnknownRuleError, validate
-from caliper_contract.testing import FakeTimebackServer, ManualClock, serve_main, started_server
+from caliper_contract.cli._serve import serve_main
+from caliper_contract.testing import FakeTimebackServer, ManualClock, started_server
 from tests import seeds
 
 pytest_plugins = ["pytester"]
@@ -961,7 +962,7 @@ def test_the_marker_is_registered_for_strict_markers(pytester):
 
 
 def test_serve_main_runs_until_terminated_and_prints_urls_and_credentials():
-    code = "import sys; from caliper_contract.testing import serve_main; sys.exit(serve_main(sys.argv[1:]))"
+    code = "import sys; from caliper_contract.cli._serve import serve_main; sys.exit(serve_main(sys.argv[1:]))"
     argv = [sys.executable, "-c", code, "--port", "0", "--client-id", "cli-app", "--client-secret", "cli-secret"]
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     try:

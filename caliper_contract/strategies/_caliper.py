@@ -34,7 +34,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from caliper_contract.checker import Contract
+from caliper_contract.contract import Contract
 from caliper_contract.openapi import resolve_pointer
 from caliper_contract.pointers import escape
 from caliper_contract.strategies import _values as values

@@ -29,8 +29,8 @@ from typing import Any, Literal
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from caliper_contract._jsonvalue import MAX_DEPTH
 from caliper_contract.errors import UnknownRuleError
-from caliper_contract.payload import MAX_DEPTH
 from caliper_contract.pointers import pointer
 from caliper_contract.rules import RULES, check_rule_ids
 from caliper_contract.strategies import _timeback as timeback

@@ -5,7 +5,7 @@
 ``GET /caliper/events`` and ``GET /jobs/{id}/status`` as the published API
 does, checks envelopes with the contract, and records what it saw.  The
 ``caliper_server`` pytest fixture lives in :mod:`caliper_contract.testing.pytest_plugin`;
-``caliper-contract serve`` in :mod:`caliper_contract.testing.serve`.
+``caliper-contract serve`` runs the same server from the command line.
 """
 
 from __future__ import annotations
@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from caliper_contract.testing.auth import ManualClock
     from caliper_contract.testing.records import ReceivedEnvelope, RecordedRequest, RejectedEnvelope, ServerError
-    from caliper_contract.testing.serve import serve_main
     from caliper_contract.testing.server import FakeTimebackServer, started_server
 
-# Loaded on first use: the `caliper-contract` command imports the serve module's
-# parser on every run, and must not pay for an HTTP server it does not start.
+# Loaded on first use: the `caliper-contract` command imports this package for the
+# serve command's defaults on every run, and must not pay for a server it does not start.
 _HOMES = {
     "FakeTimebackServer": "server",
     "ManualClock": "auth",
@@ -28,7 +27,6 @@ _HOMES = {
     "RecordedRequest": "records",
     "RejectedEnvelope": "records",
     "ServerError": "records",
-    "serve_main": "serve",
     "started_server": "server",
 }
 __all__ = [
@@ -38,7 +36,6 @@ __all__ = [
     "RecordedRequest",
     "RejectedEnvelope",
     "ServerError",
-    "serve_main",
     "started_server",
 ]
 

@@ -17,7 +17,7 @@ import urllib.parse
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from caliper_contract.checker import Contract
+from caliper_contract.contract import Contract
 from caliper_contract.report import Report
 from caliper_contract.testing import listing
 from caliper_contract.testing.auth import TokenIssuer, media_type

@@ -1,6 +1,6 @@
 """The ``caliper_server`` fixture and its marker, as a pytest plugin module.
 
-The caliper_contract plugin (:mod:`caliper_contract.plugin`) loads it, so
+The caliper_contract plugin (:mod:`caliper_contract.pytest_plugin.plugin`) loads it, so
 installing the package is enough::
 
     @pytest.mark.caliper_server(strict=True, fail_next=2, status=429, retry_after=1)

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from caliper_contract.checker import Contract
+from caliper_contract.contract import Contract
 from caliper_contract.testing import defaults
 from caliper_contract.testing.api import EVENT_PATH, TOKEN_PATH, VALIDATE_PATH, Api
 from caliper_contract.testing.auth import Clock, TokenIssuer

@@ -1,4 +1,4 @@
-"""What the pytest plugin does, kept apart from its hooks (:mod:`caliper_contract.plugin`).
+"""What the pytest plugin does, kept apart from its hooks (:mod:`caliper_contract.pytest_plugin.plugin`).
 
 - :class:`RunState`: the settings of one pytest run (command line and ini), the
   contracts it has compiled, and the fixture files it collects.  One per
@@ -26,16 +26,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from caliper_contract._jsonvalue import show
 from caliper_contract.errors import ContractError, UnknownRuleError
-from caliper_contract.payload import show
 from caliper_contract.report import Report, Violation
 from caliper_contract.rules import check_rule_ids
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
-    from caliper_contract.checker import Contract
-    from caliper_contract.files import Finding, Payload, PayloadKind
+    from caliper_contract._files import Finding, Payload, PayloadKind
+    from caliper_contract.contract import Contract
 
 MARKER = "caliper_contract"
 MARKER_HELP = (
@@ -74,7 +74,7 @@ class ContractCache:
         # Imported here: pytest imports this module in every session of every
         # project that has caliper-contract installed, most of which never
         # compile a contract.
-        from caliper_contract.checker import Contract
+        from caliper_contract.contract import Contract
 
         if spec is None:
             return Contract.default()
@@ -198,7 +198,7 @@ class RunState:
     def collect_file(self, file_path: Path, parent: pytest.Collector) -> ContractFile | None:
         if not self.fixture_files:
             return None
-        from caliper_contract.files import SUFFIXES  # see _glob_fixture_files
+        from caliper_contract._files import SUFFIXES  # see _glob_fixture_files
 
         if file_path.suffix.lower() not in SUFFIXES or file_path.resolve() not in self.fixture_files:
             return None
@@ -206,7 +206,7 @@ class RunState:
 
     def expects_invalid(self, path: Path) -> bool:
         """Whether a fixture file's name says it must fail: ``*.invalid.json`` or under ``invalid/``."""
-        from caliper_contract.files import SUFFIXES  # see _glob_fixture_files
+        from caliper_contract._files import SUFFIXES  # see _glob_fixture_files
 
         if any(path.name.lower().endswith(f".{INVALID_NAME}{suffix}") for suffix in SUFFIXES):
             return True
@@ -234,7 +234,7 @@ def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Pa
         return frozenset()
     # Imported here, as everything about fixture files: the reader shared with
     # the command is not needed by the many sessions that have none.
-    from caliper_contract.files import SUFFIXES
+    from caliper_contract._files import SUFFIXES
 
     # pathlib's glob gives "**" its usual meaning (any number of folders, none
     # included) on every supported Python; fnmatch would not.
@@ -399,7 +399,7 @@ class FixtureFailure(Exception):
 class ContractFile(pytest.File):
     """A JSON fixture file matched by ``caliper_contract_files``: one test per payload.
 
-    Files are read as ``caliper-contract check`` reads them (:func:`caliper_contract.files.read`).
+    Files are read as ``caliper-contract check`` reads them (:func:`caliper_contract._files.read`).
     """
 
     def __init__(self, *, state: RunState, **kwargs: Any) -> None:
@@ -407,7 +407,7 @@ class ContractFile(pytest.File):
         self.state = state
 
     def collect(self) -> Iterator[PayloadItem]:
-        from caliper_contract.files import Source, read  # see _glob_fixture_files
+        from caliper_contract._files import Source, read  # see _glob_fixture_files
 
         invalid = self.state.expects_invalid(self.path)
         for text in read(Source.file(self.path, _relative_path(self.path, self.config.rootpath))):

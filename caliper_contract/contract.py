@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caliper_contract import openapi, profile
+from caliper_contract._engines import Engine, compile_verdict
+from caliper_contract._jsonvalue import parse_text, scan, show
 from caliper_contract.errors import ContractError, SpecError, UnknownRuleError
-from caliper_contract.fastpath import Engine, compile_verdict
 from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
-from caliper_contract.payload import parse_text, scan, show
 from caliper_contract.pointers import escape, pointer
 from caliper_contract.report import Report, Violation
 from caliper_contract.rules import RULES, check_rule_ids
@@ -488,7 +488,7 @@ class Contract:
     def from_openapi(cls, path: str | Path, *, engine: Engine = "auto") -> Contract:
         """Load another OpenAPI 3.1 document; raises :class:`~caliper_contract.SpecError`.
 
-        ``engine`` picks the fast path (see :mod:`caliper_contract.fastpath`);
+        ``engine`` picks the fast path (see :mod:`caliper_contract._engines`);
         reports are the same whichever is used.
         """
         return cls(openapi.load(path), engine=engine)

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from caliper_contract import __version__
-from caliper_contract.files import Finding
+from caliper_contract._files import Finding
 from caliper_contract.rules import RULES
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -14,15 +14,13 @@ import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
 
+from caliper_contract.cli._arguments import rule_list
 from caliper_contract.testing import defaults
 
 HELP = "run a fake Timeback Events API on 127.0.0.1 for integration tests"
 
 
 def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
-    # Imported here: the command-line module imports this one to list the serve command.
-    from caliper_contract.cli import rule_list
-
     parser.add_argument("--port", type=int, default=8080, help="port to listen on; 0 picks a free one (default 8080)")
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
     parser.add_argument("--client-id", help="the OAuth2 client id to accept (default: generated)")
@@ -48,7 +46,7 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C (or SIGTERM); exit status 0, or 2 when the server cannot start."""
     # Imported here: every `caliper-contract` command builds this parser, and only serve needs a server.
-    from caliper_contract.checker import Contract
+    from caliper_contract.contract import Contract
     from caliper_contract.errors import SpecError
     from caliper_contract.testing.server import FakeTimebackServer
 

@@ -1,6 +1,6 @@
 """The README's rules table, generated from the catalogue.
 
-``python -m caliper_contract.docs`` rewrites the table in README.md between its
+``python -m caliper_contract._docs`` rewrites the table in README.md between its
 markers; a test fails while the two disagree.
 """
 

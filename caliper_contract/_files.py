@@ -14,29 +14,27 @@ plugin's fixture-file tests, so a file means the same thing to both:
   and column, and never stop the rest of the file.
 
 Each file's bytes are read once and each text parsed once; positions inside a
-payload are worked out (with :func:`~caliper_contract.locate.locate`) only when
+payload are worked out (with :func:`~caliper_contract._jsontext.locate`) only when
 asked for, that is only for payloads that have something to point at.
 """
 
 from __future__ import annotations
 
-import glob
-import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from caliper_contract.locate import JSONTextError, Located, Position, as_parsed, decode, load, locate
+from caliper_contract._jsontext import JSONTextError, Located, Position, as_parsed, decode, load, locate
 from caliper_contract.profile import is_event
 
 if TYPE_CHECKING:
-    from caliper_contract.checker import Contract
-    from caliper_contract.report import Report, Violation
+    from caliper_contract.contract import Contract
+    from caliper_contract.report import Report
     from caliper_contract.rules import Severity
 
 PayloadKind = Literal["envelope", "event"]
@@ -84,17 +82,6 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Options:
-    """How to check: the options of ``caliper-contract check`` once settled."""
-
-    strict: bool = False
-    ignore: frozenset[str] = frozenset()
-    #: Report only these rules (None: every rule).  Files that cannot be read are always reported.
-    select: frozenset[str] | None = None
-    kind: Kind = "auto"
-
-
-@dataclass(frozen=True)
 class Source:
     """A file to check, or standard input, with the name findings use."""
 
@@ -108,61 +95,8 @@ class Source:
         return cls(str(path) if name is None else name, path, path.suffix.lower() in LINE_SUFFIXES)
 
 
-def sources(arguments: Sequence[str], *, stdin_name: str = "<stdin>") -> Iterator[Source | Finding]:
-    """The files that PATH arguments name, in order, each once; a Finding for an argument that names none.
-
-    A folder is searched recursively for :data:`SUFFIXES`, skipping hidden
-    files and folders; an argument that is not an existing path but contains
-    ``*``, ``?`` or ``[`` is a glob (``**`` crosses folders).  ``-`` is
-    standard input, read once however often it is named.
-    """
-    seen: set[str] = set()
-
-    def once(path: Path) -> Iterator[Source]:
-        # abspath, not resolve(): no system call per path component, and a file named twice is still seen once.
-        key = os.path.normcase(os.path.abspath(path))
-        if key not in seen:
-            seen.add(key)
-            yield Source.file(path)
-
-    for argument in arguments:
-        if argument == STDIN:
-            if STDIN not in seen:  # no path's absolute form is "-"
-                seen.add(STDIN)
-                yield Source(stdin_name, None, Path(stdin_name).suffix.lower() in LINE_SUFFIXES)
-            continue
-        path = Path(argument)
-        if not os.path.lexists(path) and any(char in argument for char in "*?["):
-            matches = sorted(glob.glob(argument, recursive=True))
-            if not matches:
-                yield _whole_file(argument, "no file matches this pattern")
-            for match in matches:
-                found = list(_folder(Path(match))) if os.path.isdir(match) else [Path(match)]
-                for file in found:
-                    yield from once(file)
-        elif path.is_dir():
-            files = list(_folder(path))
-            if not files:
-                yield _whole_file(argument, f"no {', '.join(SUFFIXES)} files in this folder")
-            for file in files:
-                yield from once(file)
-        else:
-            yield from once(path)
-
-
-def _folder(folder: Path) -> Iterator[Path]:
-    for root, folders, names in os.walk(folder):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
-        for name in sorted(names):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                yield Path(root, name)
-
-
-def _whole_file(name: str, message: str) -> Finding:
+def whole_file(name: str, message: str) -> Finding:
     return Finding(name, None, None, None, None, "error", message)
-
-
-# -- reading ---------------------------------------------------------------------------
 
 
 class _Text:
@@ -254,10 +188,10 @@ def read(source: Source, kind: Kind = "auto") -> Iterator[PayloadText]:
                     # A lone CR ends a line too, as editors and locate() count lines.
                     number += 1 + line.count(b"\r") - line.count(b"\r\n")
     except OSError as error:  # what was read before a read failed is kept
-        yield PayloadText(None, problem=_whole_file(source.name, f"cannot read: {error.strerror or error}"))
+        yield PayloadText(None, problem=whole_file(source.name, f"cannot read: {error.strerror or error}"))
         return
     if not found:
-        yield PayloadText(None, problem=_whole_file(source.name, _EMPTY_FILE))
+        yield PayloadText(None, problem=whole_file(source.name, _EMPTY_FILE))
 
 
 def _read_text(name: str, data: bytes, first_line: int, line: int | None, kind: Kind) -> PayloadText | None:
@@ -300,49 +234,3 @@ def _kind(value: Any, kind: Kind) -> PayloadKind:
     if isinstance(value, dict) and is_event(value) and not any(key in value for key in _ENVELOPE_KEYS):
         return "event"
     return "envelope"
-
-
-# -- checking --------------------------------------------------------------------------
-
-
-class FileChecker:
-    """Checks sources against one contract with one set of options."""
-
-    def __init__(self, contract: Contract, options: Options) -> None:
-        self.contract = contract
-        self.options = options
-
-    def check(self, source: Source) -> list[Finding]:
-        """Every finding in one source, in line order; never raises for what the file holds."""
-        findings: list[Finding] = []
-        for text in read(source, self.options.kind):
-            if text.problem is not None:
-                findings.append(text.problem)
-            for payload in text.payloads:
-                findings.extend(self._check_payload(source.name, payload))
-        return findings
-
-    def _check_payload(self, name: str, payload: Payload) -> list[Finding]:
-        findings = []
-        for violation in self._violations(payload):
-            line, column = payload.position(violation.path)
-            findings.append(
-                Finding(
-                    name,
-                    line,
-                    column,
-                    payload.pointer + violation.path,
-                    violation.rule,
-                    violation.severity,
-                    violation.message,
-                    violation.schema_location,
-                )
-            )
-        return sorted(findings)
-
-    def _violations(self, payload: Payload) -> tuple[Violation, ...]:
-        options = self.options
-        violations = payload.validate(self.contract, strict=options.strict, ignore=options.ignore).violations
-        if options.select is None:
-            return violations
-        return tuple(v for v in violations if v.rule in options.select or v.rule.startswith("json."))

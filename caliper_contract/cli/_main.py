@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caliper_contract import __version__
-from caliper_contract.testing import serve as _serve
+from caliper_contract.cli import _serve
+from caliper_contract.cli._arguments import rule_list
 
 if TYPE_CHECKING:
-    from caliper_contract.checker import Contract
-    from caliper_contract.config import Settings
+    from caliper_contract.contract import Contract
+    from caliper_contract.settings import Settings
 
 PROG = "caliper-contract"
 FORMATS = ("text", "json", "github", "sarif")
@@ -54,14 +55,6 @@ class Command:
 # -- shared options -------------------------------------------------------------
 
 
-def rule_list(value: str) -> list[str]:
-    """The argparse type of options that take rule ids: `--ignore a,b` and `--ignore a --ignore b` both work."""
-    ids = [item.strip() for item in value.split(",") if item.strip()]
-    if not ids:
-        raise argparse.ArgumentTypeError("expected a rule id, as `caliper-contract rules` lists them")
-    return ids
-
-
 def _contract_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--spec", metavar="FILE", help="another OpenAPI 3.1 document to check against (default: the bundled one)"
@@ -75,8 +68,8 @@ def _contract_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings() -> Settings:
-    from caliper_contract.config import discover
     from caliper_contract.errors import ConfigError
+    from caliper_contract.settings import discover
 
     try:
         return discover(Path.cwd())
@@ -85,7 +78,7 @@ def _settings() -> Settings:
 
 
 def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
-    from caliper_contract.checker import Contract
+    from caliper_contract.contract import Contract
     from caliper_contract.errors import SpecError
 
     spec = args.spec if args.spec is not None else settings.spec
@@ -149,9 +142,11 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from caliper_contract._files import Finding
+    from caliper_contract.cli._check import FileChecker, Options
+    from caliper_contract.cli._discover import sources
+    from caliper_contract.cli._render import REPORTERS, Run
     from caliper_contract.errors import SpecError
-    from caliper_contract.files import FileChecker, Finding, Options, sources
-    from caliper_contract.render import REPORTERS, Run
 
     settings = _settings()
     ignore_ids = args.ignore if args.ignore is not None else settings.ignore or ()
@@ -234,8 +229,8 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from caliper_contract._jsonvalue import show
     from caliper_contract.errors import UnknownRuleError
-    from caliper_contract.payload import show
     from caliper_contract.rules import DELETE, get_rule
 
     try:
@@ -285,7 +280,7 @@ def _example_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _example(args: argparse.Namespace) -> int:
-    from caliper_contract.sample import example_envelope
+    from caliper_contract.cli._example import example_envelope
 
     envelope: Any = example_envelope(args.kind, seed=args.seed)
     print(json.dumps(envelope, indent=2, ensure_ascii=False))

@@ -2,7 +2,7 @@
 
 Registered through the ``pytest11`` entry point ``caliper_contract``, so
 installing the package enables it and ``pytest -p no:caliper_contract`` turns it
-off.  What the hooks do lives in :mod:`caliper_contract.pytest_support`.
+off.  What the hooks do lives in :mod:`caliper_contract.pytest_plugin._support`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from caliper_contract import pytest_support as support
+from caliper_contract.pytest_plugin import _support as support
 
 _STATE = pytest.StashKey[support.RunState]()
 
