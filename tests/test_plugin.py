@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from caliper_contract import Contract, _files as files
+from caliper_contract import Contract
+from caliper_contract import _files as files
 from caliper_contract.openapi import bundled_path
 from tests import seeds
 
