@@ -35,8 +35,32 @@ def is_event(item: Any) -> bool:
     return isinstance(item, dict) and any(key in item for key in EVENT_KEYS)
 
 
+def static_branch(names: Sequence[str | None], instance: Any) -> int | None:
+    """The Caliper decision between Event and Entity branches, made without validating.
+
+    An item with action, eventTime or profile is an Event (the Entity schema
+    forbids those keys), any other item an Entity.  ``names`` are the branches'
+    schema names (the last token of each ``$ref``).
+    """
+    if "Event" in names and "Entity" in names:
+        return names.index("Event" if is_event(instance) else "Entity")
+    return None
+
+
 def is_timeback_event(item: Any) -> bool:
     return isinstance(item, dict) and item.get("profile") == TIMEBACK_PROFILE
+
+
+def other_profile(item: Any, path: tuple[object, ...]) -> Violation | None:
+    """The warning for an event of another Caliper profile: stored by the API, never counted."""
+    if not (is_event(item) and isinstance(item.get("profile"), str)):
+        return None
+    return _violation(
+        (*path, "profile"),
+        "caliper.non-timeback-profile",
+        f"profile {show(item['profile'])} is stored but not counted towards XP or time; "
+        'Timeback analytics read only "TimebackProfile" events',
+    )
 
 
 def _violation(path: Sequence[object], rule: str, message: str) -> Violation:

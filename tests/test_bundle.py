@@ -17,7 +17,7 @@ from caliper_contract.formats import format_checker
 from caliper_contract.rules import RULES, apply_breach
 from tests import seeds
 
-#: Rules only Python checks (caliper_contract/profile.py and checker.py) can say: no JSON Schema keyword does.
+#: Rules only Python checks (caliper_contract/profile.py and contract.py) can say: no JSON Schema keyword does.
 PYTHON_ONLY = {
     "envelope.duplicate-event-id",
     "envelope.send-time-utc",
