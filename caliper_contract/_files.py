@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from caliper_contract._jsontext import JSONTextError, Located, Position, as_parsed, decode, load, locate
 from caliper_contract.profile import is_event
+from caliper_contract.rules import RULES
 
 if TYPE_CHECKING:
     from caliper_contract.contract import Contract
@@ -74,7 +75,7 @@ class Finding:
     @property
     def unreadable(self) -> bool:
         """True when the file, or a payload in it, could not be read or held nothing to check: exit status 2."""
-        return self.rule is None or self.rule.startswith("json.")
+        return self.rule is None or RULES[self.rule].family == "json"
 
     def to_dict(self) -> dict[str, Any]:
         """The form ``--format json`` prints: every field, always present, in the order declared above."""

@@ -19,13 +19,10 @@ from caliper_contract import openapi, profile
 from caliper_contract._engines import Engine
 from caliper_contract._jsonvalue import parse_text, scan
 from caliper_contract._layers import OPENAPI_URI, PROFILE_URI, Layer
-from caliper_contract.errors import ContractError, SpecError, UnknownRuleError
+from caliper_contract.errors import ContractError, SpecError
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
 from caliper_contract.report import Report, Violation
-from caliper_contract.rules import RULES, check_rule_ids
-
-#: Rules about payloads that cannot be read at all: ignoring them would leave nothing checked.
-_UNREADABLE = frozenset(rule for rule in RULES if rule.startswith("json."))
+from caliper_contract.rules import RULES, check_ignorable
 
 
 class Contract:
@@ -94,12 +91,7 @@ class Contract:
         return self.document.examples(send_time=send_time)
 
     def _check(self, payload: Any, layer: Layer, *, envelope: bool, strict: bool, ignore: Iterable[str]) -> Report:
-        ignored = check_rule_ids(ignore)
-        unignorable = ignored.intersection(_UNREADABLE)
-        if unignorable:
-            raise UnknownRuleError(
-                f"{sorted(unignorable)[0]} cannot be ignored: a payload that cannot be read cannot be checked"
-            )
+        ignored = check_ignorable(ignore)
         if isinstance(payload, (str, bytes, bytearray)):
             parsed = parse_text(payload)
             if parsed.violations:
@@ -135,16 +127,14 @@ def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset
     if not found:  # the common case, kept cheap: a Report is immutable, so one can be shared
         return _CLEAN
     kept = [(target, v) for target, v in found if v.rule not in ignored]
-    # One value, one story: an explicit null explains every other complaint about
-    # the same value, and a profile rule is more specific than the OpenAPI one.
-    nulls = {target for target, v in kept if v.rule == "timeback.null"}
-    profiled = {target for target, v in kept if v.rule.startswith("timeback.")}
-    violations = {
-        v
-        for target, v in kept
-        if not (target in nulls and v.rule != "timeback.null")
-        and not (target in profiled and v.rule.startswith("openapi."))
-    }
+    # One value, one story: of the rules that speak of one value, only those of the
+    # highest precedence are reported (see Rule.precedence).
+    highest: dict[str, int] = {}
+    for target, v in kept:
+        precedence = RULES[v.rule].precedence
+        if precedence > highest.get(target, -1):
+            highest[target] = precedence
+    violations = {v for target, v in kept if RULES[v.rule].precedence == highest[target]}
     if strict:
         violations = {Violation(v.path, v.rule, "error", v.message, v.schema_location) for v in violations}
     return Report(tuple(sorted(violations, key=_order)))

@@ -13,8 +13,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from caliper_contract import Contract, validate
+from caliper_contract._breaches import apply_breach
 from caliper_contract.formats import format_checker
-from caliper_contract.rules import RULES, apply_breach
+from caliper_contract.rules import RULES
 from tests import seeds
 
 #: Rules only Python checks (caliper_contract/profile.py and contract.py) can say: no JSON Schema keyword does.

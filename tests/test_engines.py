@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, Contract
+from caliper_contract._breaches import BASE_EXAMPLES, DELETE, Breach, apply_breach
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.rules import BASE_EXAMPLES, DELETE, Breach, apply_breach
 from caliper_contract.strategies import envelopes, invalid_envelopes
 
 ENGINES = ["python"] + (["rust"] if importlib.util.find_spec("jsonschema_rs") else [])

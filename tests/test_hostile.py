@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, Contract, Report, validate
+from caliper_contract._breaches import apply_breach
 from caliper_contract._jsonvalue import MAX_DEPTH
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.rules import apply_breach
 from tests import seeds
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from caliper_contract import RULES, UnknownRuleError, validate
-from caliper_contract.rules import BASE_EXAMPLES, apply_breach, check_rule_ids, get_rule
+from caliper_contract._breaches import BASE_EXAMPLES, apply_breach
+from caliper_contract.rules import check_rule_ids, get_rule
 from tests import seeds
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from caliper_contract._files import Finding, Kind, Payload, Source, read
 from caliper_contract.contract import Contract
 from caliper_contract.report import Violation
+from caliper_contract.rules import RULES
 
 
 @dataclass(frozen=True)
@@ -60,4 +61,4 @@ class FileChecker:
         violations = payload.validate(self.contract, strict=options.strict, ignore=options.ignore).violations
         if options.select is None:
             return violations
-        return tuple(v for v in violations if v.rule in options.select or v.rule.startswith("json."))
+        return tuple(v for v in violations if v.rule in options.select or not RULES[v.rule].ignorable)

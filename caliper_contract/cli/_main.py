@@ -88,12 +88,12 @@ def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
         raise UsageError(str(error)) from None
 
 
-def _rule_ids(ids: Sequence[str], where: str) -> frozenset[str]:
+def _rule_ids(ids: Sequence[str], where: str, *, ignoring: bool = False) -> frozenset[str]:
     from caliper_contract.errors import UnknownRuleError
-    from caliper_contract.rules import check_rule_ids
+    from caliper_contract.rules import check_ignorable, check_rule_ids
 
     try:
-        return check_rule_ids(ids)
+        return check_ignorable(ids) if ignoring else check_rule_ids(ids)
     except UnknownRuleError as error:
         raise UsageError(f"{where}: {error}") from None
 
@@ -152,10 +152,7 @@ def _check(args: argparse.Namespace) -> int:
     ignore_ids = args.ignore if args.ignore is not None else settings.ignore or ()
     select_ids = args.select if args.select is not None else settings.select
     config_where = f"{settings.source} [tool.caliper-contract]"
-    ignore = _rule_ids(ignore_ids, "--ignore" if args.ignore is not None else config_where)
-    unignorable = sorted(rule for rule in ignore if rule.startswith("json."))
-    if unignorable:
-        raise UsageError(f"{unignorable[0]} cannot be ignored: a file that cannot be read cannot be checked")
+    ignore = _rule_ids(ignore_ids, "--ignore" if args.ignore is not None else config_where, ignoring=True)
     select = (
         None if select_ids is None else _rule_ids(select_ids, "--select" if args.select is not None else config_where)
     )
@@ -229,9 +226,10 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from caliper_contract._breaches import DELETE
     from caliper_contract._jsonvalue import show
     from caliper_contract.errors import UnknownRuleError
-    from caliper_contract.rules import DELETE, get_rule
+    from caliper_contract.rules import get_rule
 
     try:
         rule = get_rule(args.rule)

@@ -111,7 +111,7 @@ def _probe() -> Any:
 @lru_cache(maxsize=1)
 def _seed() -> Any:
     from caliper_contract import Contract
-    from caliper_contract.rules import BASE_EXAMPLES
+    from caliper_contract._breaches import BASE_EXAMPLES
 
     examples = {example.name: example.value for example in Contract.default().examples()}
     return examples[BASE_EXAMPLES["activity"]]
