@@ -1,6 +1,7 @@
-"""Load stage for payloads: JSON text to a value, and a value checked to be JSON.
+"""Load stage for parsed payloads: a value checked to be made of JSON types, without a walk in the common case.
 
-Both never raise: what is wrong becomes a :class:`~caliper_contract.report.Violation`.
+It never raises: what is wrong becomes a :class:`~caliper_contract.report.Violation`.
+JSON *text* is read by :mod:`caliper_contract._jsontext`.
 """
 
 from __future__ import annotations
@@ -19,19 +20,6 @@ from caliper_contract.report import Violation
 MAX_DEPTH = 256
 
 
-class _Invalid(Exception):
-    def __init__(self, violation: Violation) -> None:
-        self.violation = violation
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The outcome of reading a payload: the value, or why there is none."""
-
-    value: Any
-    violations: tuple[Violation, ...] = ()
-
-
 def show(value: object, limit: int = 80) -> str:
     """A value as a person reads it in a message: JSON, cut short when long."""
     try:
@@ -39,50 +27,6 @@ def show(value: object, limit: int = 80) -> str:
     except (TypeError, ValueError):
         text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def parse_text(text: str | bytes | bytearray) -> Parsed:
-    """Parse JSON text strictly: no NaN/Infinity, no duplicate keys, bounded depth."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            # utf-8-sig: a leading BOM is tolerated, as most JSON readers do.
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            return _syntax(f"not UTF-8 text: {error.reason} at byte {error.start}")
-    elif text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except _Invalid as invalid:
-        return Parsed(None, (invalid.violation,))
-    except json.JSONDecodeError as error:
-        return _syntax(f"line {error.lineno} column {error.colno}: {error.msg}")
-    except RecursionError:
-        return Parsed(None, (_too_deep(""),))
-    return Parsed(value)
-
-
-def _syntax(message: str) -> Parsed:
-    return Parsed(None, (Violation("", "json.syntax", "error", message),))
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                # The parser does not say where this object sits; the CLI's
-                # position-aware reader does, for files.
-                raise _Invalid(
-                    Violation("", "json.duplicate-key", "error", f"key {json.dumps(key)} appears twice in one object")
-                )
-            seen.add(key)
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise _Invalid(Violation("", "json.value", "error", f"{name} is not a JSON number"))
 
 
 def _too_deep(path: str) -> Violation:

@@ -17,7 +17,8 @@ from typing import Any
 
 from caliper_contract import openapi, profile
 from caliper_contract._engines import Engine
-from caliper_contract._jsonvalue import parse_text, scan
+from caliper_contract._jsontext import JSONTextError, parse
+from caliper_contract._jsonvalue import scan
 from caliper_contract._layers import OPENAPI_URI, PROFILE_URI, Layer
 from caliper_contract.errors import ContractError, SpecError
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
@@ -93,10 +94,13 @@ class Contract:
     def _check(self, payload: Any, layer: Layer, *, envelope: bool, strict: bool, ignore: Iterable[str]) -> Report:
         ignored = check_ignorable(ignore)
         if isinstance(payload, (str, bytes, bytearray)):
-            parsed = parse_text(payload)
-            if parsed.violations:
-                return Report(parsed.violations)
-            payload = parsed.value
+            try:
+                payload = parse(payload)
+            except JSONTextError as error:
+                # About the text, not a value: the path is the root, and the words and position are
+                # those `caliper-contract check` prints for a file.
+                where = f"line {error.position.line} column {error.position.column}: "
+                return Report((Violation("", error.rule, "error", where + error.message),))
         scanned = scan(payload)
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
         if any(v.rule == "json.too-deep" for _, v in found):

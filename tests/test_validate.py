@@ -62,7 +62,7 @@ def test_json_text_in_str_and_bytes_is_accepted():
         ('{"a": NaN}', "json.value", "NaN"),
         ('{"a": 1, "a": 2}', "json.duplicate-key", '"a"'),
         (b"\xff\xfe", "json.syntax", "not UTF-8"),
-        ("{} trailing", "json.syntax", "Extra data"),
+        ("{} trailing", "json.syntax", "line 1 column 4: extra text after the JSON value"),
     ],
 )
 def test_broken_json_text_is_a_violation_not_an_exception(text, rule, words):
