@@ -20,9 +20,10 @@ from caliper_contract._engines import Engine
 from caliper_contract._jsontext import JSONTextError, parse
 from caliper_contract._jsonvalue import scan
 from caliper_contract._layers import OPENAPI_URI, PROFILE_URI, Layer
-from caliper_contract.errors import ContractError, SpecError
+from caliper_contract.errors import SpecError
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
-from caliper_contract.report import Report, Violation
+from caliper_contract.pointers import tokens
+from caliper_contract.report import ContractError, Report, Subject, Violation
 from caliper_contract.rules import RULES, check_ignorable
 
 
@@ -31,7 +32,9 @@ class Contract:
 
     ``Contract.default()`` is the bundled, published document; use
     ``Contract.from_openapi(path)`` for another version.  A contract is
-    immutable and safe to share between threads.
+    immutable and safe to share between threads, and it pickles: what travels
+    is its document, and it is compiled again where it is unpickled, so it can
+    be sent to multiprocessing, xdist or Spark/Dask workers.
     """
 
     def __init__(self, document: OpenAPIDocument, *, engine: Engine = "auto") -> None:
@@ -40,6 +43,10 @@ class Contract:
         self._envelope = Layer("openapi", documents, OPENAPI_URI, openapi.ENVELOPE_POINTER, engine)
         self._documents, self._engine = documents, engine
         self._profile = Layer("timeback-profile", documents, PROFILE_URI, "", engine)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Compiled verdicts are code objects and Rust handles: they do not pickle, and rebuilding is cheap.
+        return (_rebuild, (self.document, self._engine, self is _default))
 
     @cached_property
     def _event(self) -> Layer | None:
@@ -93,6 +100,7 @@ class Contract:
 
     def _check(self, payload: Any, layer: Layer, *, envelope: bool, strict: bool, ignore: Iterable[str]) -> Report:
         ignored = check_ignorable(ignore)
+        subject: Subject = "envelope" if envelope else "event"
         if isinstance(payload, (str, bytes, bytearray)):
             try:
                 payload = parse(payload)
@@ -100,11 +108,11 @@ class Contract:
                 # About the text, not a value: the path is the root, and the words and position are
                 # those `caliper-contract check` prints for a file.
                 where = f"line {error.position.line} column {error.position.column}: "
-                return Report((Violation("", error.rule, "error", where + error.message),))
+                return Report((Violation("", error.rule, "error", where + error.message),), subject)
         scanned = scan(payload)
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
         if any(v.rule == "json.too-deep" for _, v in found):
-            return _finish(found, strict, ignored)
+            return _finish(found, strict, ignored, payload, subject)
         found.extend(layer.violations(payload, ()))
         if envelope:
             data = payload.get("data") if isinstance(payload, dict) else None
@@ -124,12 +132,14 @@ class Contract:
                 # Said only when nothing else is wrong with the profile: an unknown one is an error already.
                 if warning is not None and not any(v.path == warning.path for _, v in found):
                     found.append((warning.path, warning))
-        return _finish(found, strict, ignored)
+        return _finish(found, strict, ignored, payload, subject)
 
 
-def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset[str]) -> Report:
+def _finish(
+    found: list[tuple[str, Violation]], strict: bool, ignored: frozenset[str], payload: Any, subject: Subject
+) -> Report:
     if not found:  # the common case, kept cheap: a Report is immutable, so one can be shared
-        return _CLEAN
+        return _CLEAN[subject]
     kept = [(target, v) for target, v in found if v.rule not in ignored]
     # One value, one story: of the rules that speak of one value, only those of the
     # highest precedence are reported (see Rule.precedence).
@@ -141,15 +151,43 @@ def _finish(found: list[tuple[str, Violation]], strict: bool, ignored: frozenset
     violations = {v for target, v in kept if RULES[v.rule].precedence == highest[target]}
     if strict:
         violations = {Violation(v.path, v.rule, "error", v.message, v.schema_location) for v in violations}
-    return Report(tuple(sorted(violations, key=_order)))
+    return Report(tuple(sorted(violations, key=lambda v: _order(v, payload))), subject)
 
 
-_CLEAN = Report(())
+_CLEAN: dict[Subject, Report] = {"envelope": Report((), "envelope"), "event": Report((), "event")}
 
 
-def _order(violation: Violation) -> tuple[Any, ...]:
-    tokens = tuple((0, int(t), "") if t.isascii() and t.isdigit() else (1, 0, t) for t in violation.path.split("/")[1:])
-    return (violation.severity != "error", tokens, violation.rule, violation.message)
+def _order(violation: Violation, payload: Any) -> tuple[Any, ...]:
+    """Errors first, then document order: where the offending value stands in the payload as it was sent."""
+    return (
+        violation.severity != "error",
+        _document_position(violation.path, payload),
+        violation.rule,
+        violation.message,
+    )
+
+
+def _document_position(path: str, payload: Any) -> tuple[tuple[int, str], ...]:
+    # Each step: the key's place among its object's keys (a key the object lacks
+    # comes after those it has, by name), or the array index.
+    position: list[tuple[int, str]] = []
+    node = payload
+    for token in tokens(path):
+        if isinstance(node, dict):
+            keys = list(node)
+            if token in node:
+                position.append((keys.index(token), ""))
+                node = node[token]
+                continue
+            position.append((len(keys), token))
+        elif isinstance(node, list) and token.isascii() and token.isdigit() and int(token) < len(node):
+            position.append((int(token), ""))
+            node = node[int(token)]
+            continue
+        else:
+            position.append((0, token))
+        node = None
+    return tuple(position)
 
 
 def _event_pointer(document: OpenAPIDocument) -> str | None:
@@ -164,6 +202,11 @@ def _event_pointer(document: OpenAPIDocument) -> str | None:
     if isinstance(node, dict) and isinstance(node.get("properties", {}).get("data", {}).get("items"), dict):
         return f"{location}/properties/data/items"
     return None
+
+
+def _rebuild(document: OpenAPIDocument, engine: Engine, default: bool) -> Contract:
+    """A pickled contract, unpickled: the shared default one, or the same document compiled again."""
+    return Contract.default() if default else Contract(document, engine=engine)
 
 
 _default: Contract | None = None

@@ -73,7 +73,7 @@ BROKEN_TEXT = [
     '    /data/0/object: missing required property "course" [timeback.object.course]',
 ]
 BROKEN_ERROR = [
-    f"E       caliper_contract.errors.ContractError: {BROKEN_TEXT[0]}",
+    f"E       caliper_contract.report.ContractError: {BROKEN_TEXT[0]}",
     *(f"E       {line}" for line in BROKEN_TEXT[1:]),
 ]
 
@@ -283,7 +283,7 @@ def test_warnings_alone_pass_unless_strict(suite):
     strict.stdout.fnmatch_lines(
         [
             "*_ test_default _*",
-            "E       caliper_contract.errors.ContractError: envelope breaks the Timeback Events API contract (1 error)",
+            "E       caliper_contract.report.ContractError: envelope breaks the Timeback Events API contract (1 error)",
             "E       errors:",
             "E         event 0:",
             'E           /data/0/object: missing required property "course" ?timeback.object.course?',

@@ -209,7 +209,7 @@ def test_report_is_iterable_data_that_renders_as_text():
     assert [v.severity for v in report] == ["error", "warning"]  # errors first
     assert report.errors[0].is_error
     assert not report.warnings[0].is_error
-    assert str(report).splitlines()[0] == "invalid: 1 error(s), 1 warning(s)"
+    assert str(report).splitlines()[0] == "envelope breaks the Timeback Events API contract (1 error, 1 warning)"
     assert report.to_dict()["violations"][0]["rule"] == "openapi.format"
     assert isinstance(report.violations[0], Violation)
     with pytest.raises(AttributeError):

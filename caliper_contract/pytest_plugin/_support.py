@@ -19,7 +19,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from caliper_contract._jsonvalue import show
-from caliper_contract.errors import ContractError, UnknownRuleError
-from caliper_contract.report import Report, Violation
+from caliper_contract.errors import UnknownRuleError
+from caliper_contract.report import ContractError, Report, Violation, render
 from caliper_contract.rules import check_ignorable, check_rule_ids
 
 if TYPE_CHECKING:
@@ -272,7 +272,7 @@ class ContractFixture:
         __tracebackhide__ = True
         report = self.validate(payload)
         if not report.ok:
-            raise contract_error(report, "envelope")
+            raise contract_error(report)
         return report
 
     @property
@@ -324,69 +324,15 @@ def explain_comparison(op: str, left: object, right: object) -> list[str] | None
     if report.ok:  # an unrelated `and` in the same assert failed; nothing to explain here
         return None
     sides = [show(side, limit=60) if side is payload else repr(side) for side in (left, right)]
-    return [f"{sides[0]} == {sides[1]}", *describe(report, matcher.kind)]
+    return [f"{sides[0]} == {sides[1]}", *render(report)]
 
 
 # -- failure text --------------------------------------------------------------------
 
 
-def describe(report: Report, subject: str, *, where: Callable[[Violation], str] | None = None) -> list[str]:
-    """Every violation as ``path: message [rule]``: errors, then warnings, each grouped by event.
-
-    ``subject`` is "envelope" (violations are grouped by their ``/data/N`` event)
-    or "event"; ``where`` prefixes each violation (a fixture file's name, line and column).
-    """
-    lines = [f"{subject} breaks {_CONTRACT_NAME} ({_counts(report)})"]
-    for heading, violations in (("errors", report.errors), ("warnings", report.warnings)):
-        if not violations:
-            continue
-        lines.append(f"{heading}:")
-        if subject == "event":
-            lines.extend(f"  {where(v) if where else ''}{v}" for v in violations)
-            continue
-        # A stable sort keeps the report's path order inside each group.
-        for group, members in _groups(sorted(violations, key=_event_index)):
-            lines.append(f"  {group}:")
-            lines.extend(f"    {where(v) if where else ''}{v}" for v in members)
-    return lines
-
-
-def contract_error(report: Report, subject: str) -> ContractError:
-    """A :class:`ContractError` whose text is :func:`describe`'s: grouped, warnings included."""
-    # Same exception users catch everywhere else; only the text is the richer pytest one.
-    return ContractError(report, "\n".join(describe(report, subject)))
-
-
-def _counts(report: Report) -> str:
-    counts = [_plural(len(report.errors), "error")]
-    if report.warnings:
-        counts.append(_plural(len(report.warnings), "warning"))
-    return ", ".join(counts)
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _event_index(violation: Violation) -> int:
-    match = _EVENT_PATH.match(violation.path)
-    return int(match[1]) if match else -1  # -1: about the envelope itself
-
-
-def _groups(violations: list[Violation]) -> Iterator[tuple[str, list[Violation]]]:
-    current: list[Violation] = []
-    for violation in violations:
-        if current and _event_index(current[0]) != _event_index(violation):
-            yield _group_name(current[0]), current
-            current = []
-        current.append(violation)
-    if current:
-        yield _group_name(current[0]), current
-
-
-def _group_name(violation: Violation) -> str:
-    index = _event_index(violation)
-    return "envelope" if index < 0 else f"event {index}"
+def contract_error(report: Report) -> ContractError:
+    """The :class:`ContractError` a failing fixture call raises."""
+    return ContractError(report)
 
 
 # -- fixture files as tests -------------------------------------------------------------
@@ -465,7 +411,7 @@ class PayloadItem(pytest.Item):
                 line, column = payload.position(violation.path)
                 return f"{file}:{line}:{column}: "
 
-            lines = describe(report, payload.kind, where=where)
+            lines = render(report, where=where)
             raise FixtureFailure(f"{location}: {lines[0]}", *lines[1:])
 
     def _report(self, payload: Payload, location: str) -> Report:
