@@ -9,7 +9,7 @@ caller can get wrong (a contract document, a rule id, a settings file) and for
 
 from __future__ import annotations
 
-__all__ = ["CaliperContractError", "ConfigError", "SpecError", "UnknownRuleError"]
+__all__ = ["CaliperContractError", "ConfigError", "ContractWarning", "SpecError", "UnknownRuleError"]
 
 
 class CaliperContractError(Exception):
@@ -37,6 +37,15 @@ class SpecError(CaliperContractError):
         # Exceptions pickle their args; ours are the constructor's, so a SpecError
         # raised in a worker process arrives whole.
         return (type(self), (self.document, self.reason, self.location))
+
+
+class ContractWarning(UserWarning):
+    """A warning-level violation, issued by the pytest plugin so that pytest's warnings summary shows it.
+
+    The library's own functions return warnings in the report and never issue
+    them; ``-W error::caliper_contract.ContractWarning`` (or ``filterwarnings``)
+    makes them fail a test.
+    """
 
 
 class UnknownRuleError(CaliperContractError, ValueError):
