@@ -11,7 +11,10 @@
   works; :func:`explain_comparison` renders its mismatch.
 - :func:`describe`: the failure text, every violation as ``path: message [rule]``,
   errors before warnings, grouped by event.
-- :class:`ContractFile` / :class:`PayloadItem`: JSON fixture files as tests, one per payload.
+- :class:`ContractFile` / :class:`PayloadItem`: JSON fixture files as tests, one per payload;
+  which must break the contract is the command's convention
+  (:class:`caliper_contract._paths.ExpectInvalid`, ``expect-invalid`` in
+  ``[tool.caliper-contract]``).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
     from caliper_contract._files import Finding, Payload, PayloadKind
+    from caliper_contract._paths import ExpectInvalid
     from caliper_contract.contract import Contract
 
 MARKER = "caliper_contract"
@@ -42,9 +46,6 @@ MARKER_HELP = (
     "caliper_contract(strict=False, ignore=[], spec=None): settings of the caliper_contract fixture for this "
     "test, class or module; each argument comes from the closest marker that sets it"
 )
-#: A fixture file named ``*.invalid.json`` (or .jsonl/.ndjson), or under a folder of this name, must fail.
-INVALID_NAME = "invalid"
-
 _MARKER_ARGUMENTS = ("strict", "ignore", "spec")
 _CONTRACT_NAME = "the Timeback Events API contract"
 _EVENT_PATH = re.compile(r"^/data/(\d+)(?:/|$)")
@@ -88,11 +89,24 @@ class ContractCache:
 class RunState:
     """The plugin's view of one pytest run; build it with :meth:`from_config`."""
 
-    def __init__(self, rootpath: Path, defaults: Settings, fixture_files: frozenset[Path]) -> None:
+    def __init__(
+        self,
+        rootpath: Path,
+        defaults: Settings,
+        fixture_files: frozenset[Path],
+        *,
+        unreadable: tuple[Path, ...] = (),
+        expect_invalid: ExpectInvalid | None = None,
+    ) -> None:
         self.rootpath = rootpath
         self.defaults = defaults
+        #: The real paths of the fixture files; each is collected once, however many paths lead to it.
         self.fixture_files = fixture_files
+        #: Paths the patterns match that pytest's walk passes over (a loop of links, a named pipe): failing items.
+        self.unreadable = unreadable
+        self.expect_invalid = expect_invalid
         self.contracts = ContractCache()
+        self._collected: set[Path] = set()
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunState:
@@ -104,9 +118,18 @@ class RunState:
             strict=bool(config.getoption("caliper_strict")),
             ignore=tuple(sorted(set(config.getini("caliper_contract_ignore")))),
         )
-        state = cls(
-            config.rootpath, defaults, _glob_fixture_files(config.rootpath, config.getini("caliper_contract_files"))
-        )
+        patterns = config.getini("caliper_contract_files")
+        if patterns:
+            files, unreadable = _glob_fixture_files(config.rootpath, patterns)
+            state = cls(
+                config.rootpath,
+                defaults,
+                files,
+                unreadable=unreadable,
+                expect_invalid=_expect_invalid(config.rootpath),
+            )
+        else:
+            state = cls(config.rootpath, defaults, frozenset())
         if spec is not None or defaults.ignore:
             state._check(defaults, spec_source="--caliper-spec", ignore_source="caliper_contract_ignore")
         return state
@@ -200,21 +223,29 @@ class RunState:
             return None
         from caliper_contract._files import SUFFIXES  # see _glob_fixture_files
 
-        if file_path.suffix.lower() not in SUFFIXES or file_path.resolve() not in self.fixture_files:
+        if file_path.suffix.lower() not in SUFFIXES:
             return None
+        # realpath, not resolve(): resolve() raises on a loop of links before Python 3.13.
+        real = Path(os.path.realpath(file_path))
+        if real not in self.fixture_files or real in self._collected:
+            return None
+        self._collected.add(real)
         return ContractFile.from_parent(parent, path=file_path, state=self)
 
-    def expects_invalid(self, path: Path) -> bool:
-        """Whether a fixture file's name says it must fail: ``*.invalid.json`` or under ``invalid/``."""
-        from caliper_contract._files import SUFFIXES  # see _glob_fixture_files
+    def unreadable_files(self, session: pytest.Session) -> list[ContractFile]:
+        """A file node for each matched path pytest's own walk passes over, under the paths it collects."""
+        config = session.config
+        roots = [Path(os.path.abspath(config.invocation_params.dir / arg.split("::")[0])) for arg in config.args]
+        return [
+            ContractFile.from_parent(session, path=path, state=self)
+            for path in self.unreadable
+            if any(path == root or root in path.parents for root in roots)
+            and not config.hook.pytest_ignore_collect(collection_path=path, config=config)
+        ]
 
-        if any(path.name.lower().endswith(f".{INVALID_NAME}{suffix}") for suffix in SUFFIXES):
-            return True
-        try:
-            folders = path.relative_to(self.rootpath).parts[:-1]
-        except ValueError:  # a pattern reached outside the rootdir
-            folders = path.parts[:-1]
-        return INVALID_NAME in folders
+    def expects_invalid(self, path: Path) -> str | None:
+        """The expect-invalid pattern that says a fixture file must break the contract, or None."""
+        return None if self.expect_invalid is None else self.expect_invalid.pattern_for(path)
 
 
 def _rule_ids(value: object, where: str) -> tuple[str, ...]:
@@ -229,9 +260,12 @@ def _rule_ids(value: object, where: str) -> tuple[str, ...]:
     return tuple(sorted(set(value)))
 
 
-def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Path]:
-    if not patterns:
-        return frozenset()
+def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> tuple[frozenset[Path], tuple[Path, ...]]:
+    """The real paths of the fixture files the patterns match, and the matched paths that are not files to collect.
+
+    pytest's walk passes over a path it cannot look at (a loop of links) or
+    that is not a file (a named pipe): those get a failing item of their own.
+    """
     # Imported here, as everything about fixture files: the reader shared with
     # the command is not needed by the many sessions that have none.
     from caliper_contract._files import SUFFIXES
@@ -239,13 +273,40 @@ def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Pa
     # pathlib's glob gives "**" its usual meaning (any number of folders, none
     # included) on every supported Python; fnmatch would not.
     found: set[Path] = set()
+    unreadable: dict[Path, None] = {}
     for pattern in patterns:
         if not pattern or Path(pattern).is_absolute():
             raise pytest.UsageError(
                 f"caliper_contract_files: {pattern!r} is not a glob pattern relative to the rootdir ({rootpath})"
             )
-        found.update(path.resolve() for path in rootpath.glob(pattern) if path.suffix.lower() in SUFFIXES)
-    return frozenset(found)
+        for path in rootpath.glob(pattern):
+            if path.suffix.lower() not in SUFFIXES:
+                continue
+            try:
+                is_file = path.is_file()
+            except OSError:  # a loop of links
+                is_file = False
+            if is_file:
+                found.add(Path(os.path.realpath(path)))
+            elif not path.is_dir():
+                unreadable[path] = None
+    return frozenset(found), tuple(sorted(unreadable))
+
+
+def _expect_invalid(rootpath: Path) -> ExpectInvalid:
+    """The expect-invalid convention of ``[tool.caliper-contract]`` above the rootdir, as the command reads it."""
+    from caliper_contract._paths import DEFAULT_EXPECT_INVALID, ExpectInvalid, PathPatterns
+    from caliper_contract.errors import ConfigError
+    from caliper_contract.settings import discover
+
+    try:
+        settings = discover(rootpath)
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    base = settings.base or rootpath
+    if settings.expect_invalid is None:
+        return ExpectInvalid(PathPatterns(DEFAULT_EXPECT_INVALID, base), "by default")
+    return ExpectInvalid(PathPatterns(settings.expect_invalid, base), f"set in {settings.source}")
 
 
 # -- the fixture's object ------------------------------------------------------------
@@ -392,6 +453,9 @@ def _group_name(violation: Violation) -> str:
 # -- fixture files as tests -------------------------------------------------------------
 
 
+NOT_A_PAYLOAD = "not a Caliper payload: no envelope or event keys at the top level"
+
+
 class FixtureFailure(Exception):
     """A fixture file item failed; its args are the lines to show."""
 
@@ -407,11 +471,16 @@ class ContractFile(pytest.File):
         self.state = state
 
     def collect(self) -> Iterator[PayloadItem]:
-        from caliper_contract._files import Source, read  # see _glob_fixture_files
+        from caliper_contract._files import Source, is_not_a_payload, read  # see _glob_fixture_files
 
         invalid = self.state.expects_invalid(self.path)
         for text in read(Source.file(self.path, _relative_path(self.path, self.config.rootpath))):
             where = None if text.line is None else f"line[{text.line}]"
+            if text.line is None and invalid is None and is_not_a_payload(text):
+                item = PayloadItem.from_parent(self, name="file", expect_invalid=None)
+                item.add_marker(pytest.mark.skip(reason=NOT_A_PAYLOAD))  # reported at the file, not in this module
+                yield item
+                return
             if text.problem is not None:
                 yield PayloadItem.from_parent(self, name=where or "file", problem=text.problem, expect_invalid=invalid)
             for payload in text.payloads:
@@ -429,12 +498,13 @@ class PayloadItem(pytest.Item):
         *,
         payload: Payload | None = None,
         problem: Finding | None = None,
-        expect_invalid: bool,
+        expect_invalid: str | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.payload = payload
         self.problem = problem
+        #: The expect-invalid pattern that says this payload must break the contract, or None.
         self.expect_invalid = expect_invalid
 
     @property
@@ -446,20 +516,17 @@ class PayloadItem(pytest.Item):
         problem, payload = self.problem, self.payload
         if problem is not None:
             # A text that is not strict JSON breaks a json.* rule: a file expected to fail may hold one.
-            if not (self.expect_invalid and problem.rule is not None):
+            if not (self.expect_invalid is not None and problem.rule is not None):
                 raise FixtureFailure(_problem_line(problem))
             return
-        assert payload is not None  # an item has a payload or a problem
+        assert payload is not None  # an item has a payload or a problem, or is skipped before it runs
         file = _relative_path(self.path, self.config.rootpath)
         location = f"{file}:{payload.line}"
         report = self._report(payload, location)
-        if self.expect_invalid and report.ok:
-            raise FixtureFailure(
-                f"{location}: {payload.kind} meets {_CONTRACT_NAME}, but its file is expected to break it: "
-                f"files named *.{INVALID_NAME}.json (.jsonl, .ndjson) or under a folder named "
-                f"{INVALID_NAME!r} must fail"
-            )
-        if not self.expect_invalid and not report.ok:
+        if self.expect_invalid is not None and report.ok:
+            assert self.state.expect_invalid is not None  # the pattern comes from it
+            raise FixtureFailure(f"{location}: {payload.kind} {self.state.expect_invalid.unmet(self.expect_invalid)}")
+        if self.expect_invalid is None and not report.ok:
 
             def where(violation: Violation) -> str:
                 line, column = payload.position(violation.path)
