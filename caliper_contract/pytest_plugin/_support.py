@@ -554,8 +554,9 @@ class PayloadItem(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         where = self.payload if self.payload is not None else self.problem
-        line = where.line if where is not None else None
-        return self.path, None if line is None else line - 1, self.name
+        if where is None:  # a skipped file: pytest reports a skip at the item's line, its first
+            return self.path, 0, self.name
+        return self.path, None if where.line is None else where.line - 1, self.name
 
 
 def _problem_line(problem: Finding) -> str:
