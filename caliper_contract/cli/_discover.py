@@ -72,6 +72,7 @@ class _Walk:
     def __init__(self, exclude: PathPatterns | None) -> None:
         self.exclude = exclude
         self.seen: set[_Identity | str] = set()
+        self._unreadable: set[_Identity] = set()  # folders already reported
 
     def excluded(self, path: str, *, folder: bool) -> bool:
         return self.exclude is not None and self.exclude.match(path, folder=folder) is not None
@@ -85,6 +86,13 @@ class _Walk:
     def _listing(self, folder: str) -> list[os.DirEntry[str]]:
         with os.scandir(folder or os.curdir) as listing:
             return sorted(listing, key=lambda entry: entry.name)
+
+    def _unreadable_folder(self, folder: str, error: OSError) -> Iterator[Finding]:
+        """A finding for a folder that cannot be read, once however many arguments reach it."""
+        key = _identity(folder or os.curdir)
+        if key not in self._unreadable:
+            self._unreadable.add(key)
+            yield whole_file(str(Path(folder)), f"cannot read this folder: {error.strerror or error}")
 
     def folder(self, top: str, *, report_empty: bool) -> Iterator[Source | Finding]:
         """The payload files under ``top``, each folder's files before its subfolders, in name order."""
@@ -102,7 +110,7 @@ class _Walk:
                 entries = self._listing(folder)
             except OSError as error:
                 readable = False
-                yield whole_file(folder, f"cannot read this folder: {error.strerror or error}")
+                yield from self._unreadable_folder(folder, error)
                 continue
             subfolders = []
             for entry in entries:
@@ -118,7 +126,7 @@ class _Walk:
                         yield from self.file(path)
             stack.extend(reversed(subfolders))
         if report_empty and readable and not candidates:
-            yield whole_file(top, f"no {', '.join(SUFFIXES)} files in this folder")
+            yield whole_file(top, f"no {', '.join(SUFFIXES)} files in this folder")  # as the user named it
 
     def glob(self, pattern: str) -> Iterator[Source | Finding]:
         """The files a glob names, as :func:`glob.glob` with ``recursive=True`` finds them, each once.
@@ -161,7 +169,7 @@ class _Walk:
                 continue  # a literal part that names nothing: no match, as for glob
             except OSError as error:
                 problems += 1
-                yield whole_file(folder or os.curdir, f"cannot read this folder: {error.strerror or error}")
+                yield from self._unreadable_folder(folder, error)
                 continue
             if head == "**":
                 stack.append((folder, index + 1))  # no folder at all

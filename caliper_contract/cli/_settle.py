@@ -25,8 +25,9 @@ class OptionError(ValueError):
 def check_options(args: argparse.Namespace, settings: Settings, cwd: Path) -> Options:
     """The :class:`Options` of one run; :class:`OptionError` naming what is wrong."""
     table = f"{settings.source} [{TABLE}]"
+    ignore_where = "--ignore" if args.ignore is not None else table
     ignore = _ignorable(
-        _rule_ids(args.ignore, "--ignore") if args.ignore is not None else _rule_ids(settings.ignore or (), table)
+        _rule_ids(args.ignore if args.ignore is not None else settings.ignore or (), ignore_where), ignore_where
     )
     select = (
         _rule_ids(args.select, "--select")
@@ -37,14 +38,11 @@ def check_options(args: argparse.Namespace, settings: Settings, cwd: Path) -> Op
     )
     strict = args.strict if args.strict is not None else bool(settings.strict)
     base = settings.base or cwd
-    per_file = tuple(
-        (
-            _patterns((pattern,), base, f"{settings.source} [{TABLE}.per-file-ignores]"),
-            _ignorable(_rule_ids(ids, f"{settings.source} [{TABLE}.per-file-ignores] {pattern!r}")),
-        )
-        for pattern, ids in settings.per_file_ignores or ()
-    )
-    return Options(strict, ignore, select, args.kind, _expect_invalid(args, settings, cwd), per_file)
+    per_file = []
+    for pattern, ids in settings.per_file_ignores or ():
+        where = f"{settings.source} [{TABLE}.per-file-ignores] {pattern!r}"
+        per_file.append((_patterns((pattern,), base, where), _ignorable(_rule_ids(ids, where), where)))
+    return Options(strict, ignore, select, args.kind, _expect_invalid(args, settings, cwd), tuple(per_file))
 
 
 def exclusions(args: argparse.Namespace, settings: Settings, cwd: Path) -> PathPatterns | None:
@@ -84,8 +82,8 @@ def _rule_ids(ids: Sequence[str], where: str) -> frozenset[str]:
         raise OptionError(f"{where}: {error}") from None
 
 
-def _ignorable(ids: frozenset[str]) -> frozenset[str]:
+def _ignorable(ids: frozenset[str], where: str) -> frozenset[str]:
     unignorable = sorted(rule for rule in ids if rule.startswith("json."))
     if unignorable:
-        raise OptionError(f"{unignorable[0]} cannot be ignored: a file that cannot be read cannot be checked")
+        raise OptionError(f"{where}: {unignorable[0]} cannot be ignored: a file that cannot be read cannot be checked")
     return ids
