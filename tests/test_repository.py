@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shlex
 import shutil
@@ -152,9 +153,62 @@ def test_the_readme_snippet_pins_a_commit_of_this_repository_that_has_the_hook()
         [git, "show", f"{rev}:.pre-commit-hooks.yaml"], capture_output=True, text=True, cwd=ROOT, timeout=LIMIT
     )
     assert hooks.returncode == 0, f"README's rev {rev} is not a commit of this repository: {hooks.stderr}"
-    assert [hook["id"] for hook in yaml.safe_load(hooks.stdout)][:1] == ["caliper-contract"]
+    assert "caliper-contract" in [hook["id"] for hook in yaml.safe_load(hooks.stdout)]
     # The pinned commit knows the convention this README documents.
     source = subprocess.run(
         [git, "show", f"{rev}:caliper_contract/_paths.py"], capture_output=True, text=True, cwd=ROOT, timeout=LIMIT
     )
     assert "DEFAULT_EXPECT_INVALID" in source.stdout
+
+
+# -- the plugin's fixture files in hostile folders ----------------------------------------------------------
+
+
+def test_a_loop_of_links_or_a_named_pipe_among_fixture_files_is_one_failing_test_each(pytester):
+    pytester.makeini("[pytest]\ncaliper_contract_files = payloads/**/*.json\n")
+    write(pytester.path, "payloads/ok.json", seeds.activity())
+    (pytester.path / "payloads" / "loop.json").symlink_to("loop.json")
+    (pytester.path / "payloads" / "again").symlink_to(".")  # the same folder, reached again and again
+    os.mkfifo(pytester.path / "payloads" / "pipe.json")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rf")
+    assert "INTERNALERROR" not in result.stdout.str()
+    result.assert_outcomes(passed=1, failed=2)  # ok.json once, however many paths lead to it
+    result.stdout.fnmatch_lines(
+        [
+            "payloads/loop.json: cannot read: Too many levels of symbolic links",
+            "payloads/pipe.json: cannot read: not a regular file (a named pipe)",
+            "FAILED payloads/loop.json::file - *",
+            "FAILED payloads/pipe.json::file - *",
+        ],
+        consecutive=False,
+    )
+    # Only where pytest collects: a run of another folder does not fail on them.
+    write(pytester.path, "other/test_it.py", "def test_it():\n    pass\n")
+    pytester.runpytest("-p", "no:cacheprovider", "other").assert_outcomes(passed=1)
+
+
+def test_the_plugin_reads_the_expect_invalid_convention_from_pyproject_as_the_command_does(pytester):
+    pytester.makepyprojecttoml(
+        "[tool.pytest.ini_options]\n"
+        'caliper_contract_files = ["fixtures/**/*.json"]\n'
+        "[tool.caliper-contract]\n"
+        'expect-invalid = ["fixtures/bad/"]\n'
+    )
+    write(pytester.path, "fixtures/bad/email.json", bad_email_envelope())
+    write(pytester.path, "fixtures/bad/fine.json", seeds.activity())
+    write(pytester.path, "fixtures/invalid/email.json", bad_email_envelope())  # not expected to break it here
+    result = pytester.runpytest("-p", "no:cacheprovider", "-rf")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "fixtures/bad/fine.json:1: envelope expected to break the contract, but it is valid (its path matches the "
+            f"expect-invalid pattern 'fixtures/bad/' set in {pytester.path / 'pyproject.toml'})",
+        ]
+    )
+    command = subprocess.run(
+        [_script(), "check", "fixtures"], capture_output=True, text=True, cwd=pytester.path, timeout=LIMIT
+    )
+    assert sorted(line.split(":")[0] for line in lines_of(command)[:-1]) == [
+        "fixtures/bad/fine.json",
+        "fixtures/invalid/email.json",
+    ]
