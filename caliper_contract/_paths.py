@@ -18,11 +18,13 @@ own glob arguments anyway (see ``cli/_discover.py``).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import BinaryIO
 
 #: Glob characters: an argument or a pattern component with one of these is matched, not taken as it is.
@@ -53,6 +55,15 @@ def glob_match(parts: Sequence[str], pattern: Sequence[str], name_match: NameMat
     if head == "**":
         return any(glob_match(parts[start:], rest, name_match) for start in range(len(parts) + 1))
     return bool(parts) and name_match(parts[0], head) and glob_match(parts[1:], rest, name_match)
+
+
+def _name_match(name: str, pattern: str) -> bool:
+    return _compiled(pattern)(name) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> Callable[[str], re.Match[str] | None]:
+    return re.compile(fnmatch.translate(pattern)).match
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,9 @@ class PathPatterns:
         self.texts = tuple(patterns)
         self._patterns = tuple(_parse(text) for text in self.texts)
         self.base = base
+        # Paths are compared as strings: os.path.relpath costs more than the matching.
+        self._base = os.path.abspath(base)
+        self._prefix = self._base.rstrip(os.sep) + os.sep
 
     def __bool__(self) -> bool:
         return bool(self._patterns)
@@ -97,10 +111,11 @@ class PathPatterns:
     def parts(self, path: str | os.PathLike[str]) -> tuple[str, ...]:
         """The components ``path`` is matched by: relative to the base folder, or absolute when outside it."""
         absolute = os.path.abspath(path)
-        relative = os.path.relpath(absolute, self.base)
-        if relative == os.pardir or relative.startswith(os.pardir + os.sep) or os.path.isabs(relative):
-            return PurePath(absolute).parts[1:]
-        return () if relative == os.curdir else PurePath(relative).parts
+        if absolute.startswith(self._prefix):
+            return tuple(absolute[len(self._prefix) :].split(os.sep))
+        if absolute == self._base:
+            return ()
+        return tuple(part for part in absolute.split(os.sep) if part)
 
     def match(self, path: str | os.PathLike[str], *, folder: bool = False) -> str | None:
         """The first pattern that takes in ``path`` (a folder when ``folder``), or None."""
@@ -116,9 +131,9 @@ class PathPatterns:
                 if pattern.folders_only and not is_folder:
                     continue
                 if pattern.anchored:
-                    if glob_match(parts[:end], pattern.parts):
+                    if glob_match(parts[:end], pattern.parts, _name_match):
                         return pattern.text
-                elif fnmatch.fnmatchcase(parts[end - 1], pattern.parts[0]):
+                elif _name_match(parts[end - 1], pattern.parts[0]):
                     return pattern.text
         return None
 
@@ -175,20 +190,16 @@ def _kind(mode: int) -> str | None:
 def open_regular(path: str | os.PathLike[str]) -> tuple[BinaryIO, int]:
     """Open a regular file to read bytes, and its size; :class:`NotARegularFile` (an OSError) for anything else.
 
-    Opening a named pipe for reading waits for a writer: the path is looked at
-    first, and opened without waiting in case it changed in between.
+    Opening a named pipe for reading waits for a writer, so the path is opened
+    without waiting (O_NONBLOCK) and looked at before anything is read.  A
+    regular file reads the same with or without O_NONBLOCK.
     """
-    kind = _kind(os.stat(path).st_mode)
-    if kind is not None:
-        raise NotARegularFile(kind)
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         status = os.fstat(descriptor)
         kind = _kind(status.st_mode)
         if kind is not None:
             raise NotARegularFile(kind)
-        if hasattr(os, "O_NONBLOCK"):
-            os.set_blocking(descriptor, True)
         return os.fdopen(descriptor, "rb"), status.st_size
     except BaseException:
         os.close(descriptor)

@@ -77,8 +77,8 @@ class _Walk:
     def excluded(self, path: str, *, folder: bool) -> bool:
         return self.exclude is not None and self.exclude.match(path, folder=folder) is not None
 
-    def file(self, path: str) -> Iterator[Source]:
-        key = _identity(path)
+    def file(self, path: str, identity: _Identity | None = None) -> Iterator[Source]:
+        key = identity if identity is not None else _identity(path)
         if key not in self.seen:
             self.seen.add(key)
             yield Source.file(Path(path))
@@ -106,6 +106,7 @@ class _Walk:
             if key in walked:
                 continue
             walked.add(key)
+            device = key[0]
             try:
                 entries = self._listing(folder)
             except OSError as error:
@@ -123,7 +124,9 @@ class _Walk:
                 elif entry.name.lower().endswith(SUFFIXES):
                     candidates += 1
                     if not self.excluded(path, folder=False):
-                        yield from self.file(path)
+                        # A file that is not a link is on its folder's device: no system call to know what it is.
+                        same = None if entry.is_symlink() or key[0] == "path" else (device, entry.inode())
+                        yield from self.file(path, same)
             stack.extend(reversed(subfolders))
         if report_empty and readable and not candidates:
             yield whole_file(top, f"no {', '.join(SUFFIXES)} files in this folder")  # as the user named it
