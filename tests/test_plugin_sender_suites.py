@@ -108,7 +108,9 @@ def test_payload_file_items_issue_their_warnings(pytester):
     pytester.makeini("[pytest]\ncaliper_contract_files = payloads/*.json\n")
     result = pytester.runpytest("-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1, warnings=1)
-    result.stdout.fnmatch_lines(["*ContractWarning: payloads/warned.json:1: /data/0/object*[[]timeback.object.course[]]"])
+    result.stdout.fnmatch_lines(
+        ["*ContractWarning: payloads/warned.json:1: /data/0/object*[[]timeback.object.course[]]"]
+    )
 
 
 def test_given_tests_can_use_the_fixture_and_markers_still_apply_per_test(pytester):

@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from caliper_contract.pytest_plugin._fixture import warn_each
-from caliper_contract.pytest_plugin._settings import INVALID_NAME, RunState
+from caliper_contract.pytest_plugin._settings import RunState
 from caliper_contract.report import Report, Violation, render
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
     from caliper_contract._files import Finding, Payload
-
-_CONTRACT_NAME = "the Timeback Events API contract"
 
 
 def collect_file(state: RunState, file_path: Path, parent: pytest.Collector) -> ContractFile | None:
@@ -27,22 +25,34 @@ def collect_file(state: RunState, file_path: Path, parent: pytest.Collector) -> 
         return None
     from caliper_contract._files import SUFFIXES  # see caliper_contract.pytest_plugin._settings._glob_fixture_files
 
-    if file_path.suffix.lower() not in SUFFIXES or file_path.resolve() not in state.fixture_files:
+    if file_path.suffix.lower() not in SUFFIXES:
         return None
+    # realpath, not resolve(): resolve() raises on a loop of links before Python 3.13.
+    real = Path(os.path.realpath(file_path))
+    if real not in state.fixture_files or real in state.collected:
+        return None
+    state.collected.add(real)
     return ContractFile.from_parent(parent, path=file_path, state=state)
 
 
-def expects_invalid(rootpath: Path, path: Path) -> bool:
-    """Whether a fixture file's name says it must fail: ``*.invalid.json`` or under ``invalid/``."""
-    from caliper_contract._files import SUFFIXES  # see collect_file
+def unreadable_files(state: RunState, session: pytest.Session) -> list[ContractFile]:
+    """A file node for each matched path pytest's own walk passes over, under the paths it collects."""
+    config = session.config
+    roots = [Path(os.path.abspath(config.invocation_params.dir / arg.split("::")[0])) for arg in config.args]
+    return [
+        ContractFile.from_parent(session, path=path, state=state)
+        for path in state.unreadable
+        if any(path == root or root in path.parents for root in roots)
+        and not config.hook.pytest_ignore_collect(collection_path=path, config=config)
+    ]
 
-    if any(path.name.lower().endswith(f".{INVALID_NAME}{suffix}") for suffix in SUFFIXES):
-        return True
-    try:
-        folders = path.relative_to(rootpath).parts[:-1]
-    except ValueError:  # a pattern reached outside the rootdir
-        folders = path.parts[:-1]
-    return INVALID_NAME in folders
+
+def expects_invalid(state: RunState, path: Path) -> str | None:
+    """The expect-invalid pattern that says a fixture file must break the contract, or None."""
+    return None if state.expect_invalid is None else state.expect_invalid.pattern_for(path)
+
+
+NOT_A_PAYLOAD = "not a Caliper payload: no envelope or event keys at the top level"
 
 
 class FixtureFailure(Exception):
@@ -60,11 +70,16 @@ class ContractFile(pytest.File):
         self.state = state
 
     def collect(self) -> Iterator[PayloadItem]:
-        from caliper_contract._files import Source, read  # see collect_file
+        from caliper_contract._files import Source, is_not_a_payload, read  # see collect_file
 
-        invalid = expects_invalid(self.config.rootpath, self.path)
+        invalid = expects_invalid(self.state, self.path)
         for text in read(Source.file(self.path, _relative_path(self.path, self.config.rootpath))):
             where = None if text.line is None else f"line[{text.line}]"
+            if text.line is None and invalid is None and is_not_a_payload(text):
+                item = PayloadItem.from_parent(self, name="file", expect_invalid=None)
+                item.add_marker(pytest.mark.skip(reason=NOT_A_PAYLOAD))  # reported at the file, not in this module
+                yield item
+                return
             if text.problem is not None:
                 yield PayloadItem.from_parent(self, name=where or "file", problem=text.problem, expect_invalid=invalid)
             for payload in text.payloads:
@@ -82,12 +97,13 @@ class PayloadItem(pytest.Item):
         *,
         payload: Payload | None = None,
         problem: Finding | None = None,
-        expect_invalid: bool,
+        expect_invalid: str | None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.payload = payload
         self.problem = problem
+        #: The expect-invalid pattern that says this payload must break the contract, or None.
         self.expect_invalid = expect_invalid
 
     @property
@@ -99,20 +115,17 @@ class PayloadItem(pytest.Item):
         problem, payload = self.problem, self.payload
         if problem is not None:
             # A text that is not strict JSON breaks a json.* rule: a file expected to fail may hold one.
-            if not (self.expect_invalid and problem.rule is not None):
+            if not (self.expect_invalid is not None and problem.rule is not None):
                 raise FixtureFailure(_problem_line(problem))
             return
-        assert payload is not None  # an item has a payload or a problem
+        assert payload is not None  # an item has a payload or a problem, or is skipped before it runs
         file = _relative_path(self.path, self.config.rootpath)
         location = f"{file}:{payload.line}"
         report = self._report(payload, location)
-        if self.expect_invalid and report.ok:
-            raise FixtureFailure(
-                f"{location}: {payload.kind} meets {_CONTRACT_NAME}, but its file is expected to break it: "
-                f"files named *.{INVALID_NAME}.json (.jsonl, .ndjson) or under a folder named "
-                f"{INVALID_NAME!r} must fail"
-            )
-        if not self.expect_invalid and not report.ok:
+        if self.expect_invalid is not None and report.ok:
+            assert self.state.expect_invalid is not None  # the pattern comes from it
+            raise FixtureFailure(f"{location}: {payload.kind} {self.state.expect_invalid.unmet(self.expect_invalid)}")
+        if self.expect_invalid is None and not report.ok:
 
             def where(violation: Violation) -> str:
                 line, column = payload.position(violation.path)
@@ -129,7 +142,7 @@ class PayloadItem(pytest.Item):
             report = payload.validate(contract, strict=settings.strict, ignore=settings.ignore)
         except SpecError as error:  # a lone event, and a document without an Event schema
             raise FixtureFailure(f"{location}: cannot be checked: {error}") from None
-        if not self.expect_invalid:
+        if self.expect_invalid is None:
             warn_each(report, lambda violation: f"{location}: ")
         return report
 
@@ -142,8 +155,9 @@ class PayloadItem(pytest.Item):
 
     def reportinfo(self) -> tuple[os.PathLike[str] | str, int | None, str]:
         where = self.payload if self.payload is not None else self.problem
-        line = where.line if where is not None else None
-        return self.path, None if line is None else line - 1, self.name
+        if where is None:  # a skipped file: pytest reports a skip at the item's line, its first
+            return self.path, 0, self.name
+        return self.path, None if where.line is None else where.line - 1, self.name
 
 
 def _problem_line(problem: Finding) -> str:

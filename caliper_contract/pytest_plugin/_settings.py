@@ -21,16 +21,15 @@ from caliper_contract.errors import UnknownRuleError
 from caliper_contract.rules import check_ignorable, check_rule_ids
 
 if TYPE_CHECKING:
+    from caliper_contract._paths import ExpectInvalid
     from caliper_contract.contract import Contract
+    from caliper_contract.settings import Settings as ProjectSettings
 
 MARKER = "caliper_contract"
 MARKER_HELP = (
     "caliper_contract(strict=False, ignore=[], spec=None): settings of the caliper_contract fixture for this "
     "test, class or module; each argument comes from the closest marker that sets it"
 )
-#: A fixture file named ``*.invalid.json`` (or .jsonl/.ndjson), or under a folder of this name, must fail.
-INVALID_NAME = "invalid"
-
 _MARKER_ARGUMENTS = ("strict", "ignore", "spec")
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
@@ -81,11 +80,26 @@ class ContractCache:
 class RunState:
     """The plugin's view of one pytest run; build it with :meth:`from_config`."""
 
-    def __init__(self, rootpath: Path, defaults: Settings, fixture_files: frozenset[Path]) -> None:
+    def __init__(
+        self,
+        rootpath: Path,
+        defaults: Settings,
+        fixture_files: frozenset[Path],
+        *,
+        unreadable: tuple[Path, ...] = (),
+        expect_invalid: ExpectInvalid | None = None,
+    ) -> None:
         self.rootpath = rootpath
         self.defaults = defaults
+        #: The real paths of the fixture files; each is collected once, however many paths lead to it.
         self.fixture_files = fixture_files
+        #: Paths the patterns match that pytest's walk passes over (a loop of links, a named pipe): failing items.
+        self.unreadable = unreadable
+        #: Which fixture files must break the contract: the command line's convention, from the same settings.
+        self.expect_invalid = expect_invalid
         self.contracts = ContractCache()
+        #: The real paths collected so far: a file reached by two paths is one test file.
+        self.collected: set[Path] = set()
         #: The test being run, set by the plugin's runtest-protocol hook: the session-scoped
         #: fixture reads the settings of whichever test calls it (see ContractFixture).
         self.current: pytest.Item | None = None
@@ -126,9 +140,14 @@ class RunState:
         else:
             strict = bool(project.strict)
         defaults = Settings(spec=spec, strict=strict, ignore=ignore)
-        state = cls(
-            config.rootpath, defaults, _glob_fixture_files(config.rootpath, config.getini("caliper_contract_files"))
-        )
+        patterns = config.getini("caliper_contract_files")
+        if patterns:
+            files, unreadable = _glob_fixture_files(config.rootpath, patterns)
+            state = cls(
+                config.rootpath, defaults, files, unreadable=unreadable, expect_invalid=_expect_invalid(project, config)
+            )
+        else:
+            state = cls(config.rootpath, defaults, frozenset())
         if spec is not None or defaults.ignore:
             state._check(defaults, spec_source=spec_source, ignore_source=ignore_source)
         return state
@@ -228,9 +247,12 @@ def _rule_ids(value: object, where: str) -> tuple[str, ...]:
     return tuple(sorted(set(value)))
 
 
-def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Path]:
-    if not patterns:
-        return frozenset()
+def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> tuple[frozenset[Path], tuple[Path, ...]]:
+    """The real paths of the fixture files the patterns match, and the matched paths that are not files to collect.
+
+    pytest's walk passes over a path it cannot look at (a loop of links) or
+    that is not a file (a named pipe): those get a failing item of their own.
+    """
     # Imported here, as everything about fixture files: the reader shared with
     # the command is not needed by the many sessions that have none.
     from caliper_contract._files import SUFFIXES
@@ -238,10 +260,31 @@ def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> frozenset[Pa
     # pathlib's glob gives "**" its usual meaning (any number of folders, none
     # included) on every supported Python; fnmatch would not.
     found: set[Path] = set()
+    unreadable: dict[Path, None] = {}
     for pattern in patterns:
         if not pattern or Path(pattern).is_absolute():
             raise pytest.UsageError(
                 f"caliper_contract_files: {pattern!r} is not a glob pattern relative to the rootdir ({rootpath})"
             )
-        found.update(path.resolve() for path in rootpath.glob(pattern) if path.suffix.lower() in SUFFIXES)
-    return frozenset(found)
+        for path in rootpath.glob(pattern):
+            if path.suffix.lower() not in SUFFIXES:
+                continue
+            try:
+                is_file = path.is_file()
+            except OSError:  # a loop of links
+                is_file = False
+            if is_file:
+                found.add(Path(os.path.realpath(path)))
+            elif not path.is_dir():
+                unreadable[path] = None
+    return frozenset(found), tuple(sorted(unreadable))
+
+
+def _expect_invalid(project: ProjectSettings, config: pytest.Config) -> ExpectInvalid:
+    """The expect-invalid convention of ``[tool.caliper-contract]`` above the rootdir, as the command reads it."""
+    from caliper_contract._paths import DEFAULT_EXPECT_INVALID, ExpectInvalid, PathPatterns
+
+    base = project.base or config.rootpath
+    if project.expect_invalid is None:
+        return ExpectInvalid(PathPatterns(DEFAULT_EXPECT_INVALID, base), "by default")
+    return ExpectInvalid(PathPatterns(project.expect_invalid, base), f"set in {project.source}")

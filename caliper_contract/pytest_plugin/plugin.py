@@ -66,11 +66,15 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, A
     outcome = yield
     report: pytest.CollectReport = outcome.get_result()
     if report.passed:
-        problems = collector.config.stash[_STATE].marker_problems(report.result)
+        state = collector.config.stash[_STATE]
+        problems = state.marker_problems(report.result)
         if problems:
             report.outcome = "failed"
             report.longrepr = "\n".join(problems)
             report.result = []
+        elif isinstance(collector, pytest.Session) and state.unreadable:
+            # Fixture files pytest's walk passes over (a loop of links, a named pipe) still fail, one item each.
+            report.result.extend(_items.unreadable_files(state, collector))
 
 
 def pytest_assertrepr_compare(op: str, left: object, right: object) -> list[str] | None:
