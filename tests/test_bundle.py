@@ -19,7 +19,7 @@ from caliper_contract._breaches import apply_breach
 from caliper_contract.bundle import inexpressible
 from caliper_contract.formats import format_checker
 from caliper_contract.rules import RULES
-from caliper_contract.strategies import invalid_envelopes
+from caliper_contract.strategies import BREAKABLE_RULES, invalid_envelopes
 from tests import seeds
 
 
@@ -152,11 +152,12 @@ def test_it_agrees_with_validate_on_the_ims_corpus(schemas, corpus_dir, strict):
 
 
 @pytest.mark.parametrize("strict", [False, True])
-def test_it_agrees_with_validate_on_labelled_invalid_envelopes(schemas, strict):
+@pytest.mark.parametrize("rule", BREAKABLE_RULES)
+def test_it_agrees_with_validate_on_labelled_invalid_envelopes(schemas, strict, rule):
     validator = _validator(schemas[strict])
 
-    @settings(max_examples=150, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(invalid_envelopes())
+    @settings(max_examples=10, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(invalid_envelopes([rule]))
     def check(case: Any) -> None:
         payload = case.envelope
         if isinstance(payload, str):
@@ -167,6 +168,15 @@ def test_it_agrees_with_validate_on_labelled_invalid_envelopes(schemas, strict):
         assert_agrees(payload, validator, strict=strict)
 
     check()
+
+
+def test_a_null_anywhere_in_a_timeback_event_is_rejected_as_validate_rejects_it(schemas):
+    envelope = seeds.activity()
+    envelope["data"][0]["extensions"] = {"notes": [{"text": None}]}
+    assert [v.rule for v in validate(envelope)] == ["timeback.null"]
+    assert not _validator(schemas[False]).is_valid(envelope)
+    envelope["data"][0]["extensions"] = {"notes": [{"text": "fine"}]}
+    assert _validator(schemas[False]).is_valid(envelope)
 
 
 def test_timeback_checks_apply_to_the_events_validate_applies_them_to(schemas):
