@@ -141,12 +141,12 @@ def caliper_profiles(document: Mapping[str, Any], event_pointer: str | None) -> 
     stack = [properties.get("profile")] if isinstance(properties, dict) else []
     found: set[str] = set()
     listed = False
-    for _ in range(64):  # a document's own chain of references, bounded
-        if not stack:
-            break
+    seen: set[int] = set()  # a document may refer to a schema twice, or in a loop
+    while stack:
         node = stack.pop()
-        if not isinstance(node, dict):
+        if not isinstance(node, dict) or id(node) in seen:
             continue
+        seen.add(id(node))
         if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
             stack.append(resolve_pointer(document, node["$ref"][1:]))
         for keyword in ("allOf", "anyOf", "oneOf"):

@@ -5,7 +5,9 @@ commands and the invalid-data strategies all read from :data:`RULES`.  A rule
 is checked either by the Timeback profile schema (``x-rule`` in
 ``caliper_contract/timeback-profile.schema.json``), by the OpenAPI schema layer
 (one rule per JSON Schema keyword) or by a small Python check in
-:mod:`caliper_contract.profile`.
+:mod:`caliper_contract.profile`; ``timeback.misnamed-property`` is the one
+unknown property (``timeback.unknown-property``) that is a near miss of a
+documented, absent one (:mod:`caliper_contract._explain`).
 """
 
 from __future__ import annotations
@@ -37,7 +39,11 @@ Family = Literal["json", "openapi", "envelope", "caliper", "timeback"]
 
 @dataclass(frozen=True)
 class Rule:
-    """One check, with the words a person needs to act on a violation of it."""
+    """One check, with the words a person needs to act on a violation of it.
+
+    One cause gets one report: of the violations that speak of one value, a
+    report keeps only the highest ranked (see ``precedence``), errors first.
+    """
 
     id: str
     severity: Severity

@@ -296,3 +296,35 @@ def test_explain_and_sarif_know_the_new_rule_and_its_source(tmp_path):
     assert misnamed["properties"] == {"source": "observed"}
     assert misnamed["defaultConfiguration"] == {"level": "error"}
     assert [result["ruleId"] for result in sarif_run["results"]] == ["timeback.misnamed-property"]
+
+
+def test_a_profile_the_api_does_not_know_is_not_said_to_be_stored():
+    envelope = seeds.activity()
+    envelope["data"][0]["profile"] = "CampusProfile"
+    (violation,) = validate(envelope)
+    assert (violation.rule, violation.path) == ("timeback.profile", "/data/0/profile")
+    assert violation.message == (
+        '"CampusProfile" is not a Caliper profile; an event with a Timeback type (type "ActivityEvent") '
+        'has profile "TimebackProfile"'
+    )
+
+
+def test_a_document_that_lists_no_profiles_takes_any_other_as_stored_but_not_counted(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /caliper/event:\n    post:\n"
+        "      requestBody:\n        content:\n          application/json:\n"
+        "            schema: {$ref: '#/components/schemas/Envelope'}\n"
+        "components:\n  schemas:\n"
+        "    Envelope: {type: object, properties: {data: {type: array, items: {$ref: '#/components/schemas/Event'}}}}\n"
+        "    Event: {type: object, properties: {profile: {type: string}}}\n",
+        encoding="utf-8",
+    )
+    contract = Contract.from_openapi(spec)
+    envelope = seeds.activity()
+    envelope["data"][0]["profile"] = "CampusProfile"
+    (violation,) = contract.validate(envelope)
+    assert violation.message.startswith("Timeback types outside TimebackProfile: the API stores it")
+    envelope["data"][0]["profile"] = "TimebackProfil"
+    (violation,) = contract.validate(envelope)
+    assert violation.message.endswith('did you mean "TimebackProfile"?')
