@@ -9,14 +9,13 @@ person looks, and near misses get a suggestion.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from caliper_contract import profile
 from caliper_contract._jsonvalue import show
+from caliper_contract._nearmiss import closest
 from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
@@ -34,6 +33,13 @@ _KEYWORD_RULES = {
     "pattern": "openapi.pattern",
     "additionalProperties": "openapi.additional-properties",
     "minItems": "openapi.min-items",
+}
+#: A number's bound keywords in words, for a check without an ``x-message`` of its own.
+_BOUNDS = {
+    "minimum": "{value} is less than {bound}, the smallest value allowed here",
+    "maximum": "{value} is greater than {bound}, the largest value allowed here",
+    "exclusiveMinimum": "{value} is not greater than {bound}, as a value here must be",
+    "exclusiveMaximum": "{value} is not less than {bound}, as a value here must be",
 }
 _JSON_TYPES = {
     dict: "object",
@@ -53,12 +59,14 @@ def to_violations(
     trail: Sequence[dict[str, Any]],
     rule_schema: dict[str, Any] | None,
     prefix: tuple[object, ...],
+    instance: Any,
 ) -> Iterator[tuple[str, Violation]]:
     """One leaf error of python-jsonschema as violations, each with what it is about (see :func:`target`).
 
     ``layer`` is "openapi" (rules by keyword) or "timeback-profile" (rules by the
     nearest ``x-rule``, ``rule_schema``); ``trail`` is the schemas passed to reach
-    the failing keyword at ``location``.
+    the failing keyword at ``location``; ``instance`` is the value the schema
+    was applied to (at ``prefix``).
     """
     if layer == "openapi":
         rule = _KEYWORD_RULES.get(str(error.validator), "openapi.schema")
@@ -77,9 +85,9 @@ def to_violations(
             )
         return
     if rule == "timeback.unknown-property":  # additionalProperties: {not: true}: path ends at the key
-        parent = trail[-2] if len(trail) >= 2 else {}
-        words = unknown_property(str(path[-1]), parent.get("properties", {}))
-    elif rule_schema is not None and "x-message" in rule_schema:
+        yield _unknown_or_misnamed(error, path, trail, location, instance)
+        return
+    if rule_schema is not None and "x-message" in rule_schema:
         words = rule_schema["x-message"].format(value=show(error.instance))
     else:
         words = message(error)
@@ -88,6 +96,42 @@ def to_violations(
         yield target(path, missing), Violation(pointer(path), rule, severity, words, location)
     else:
         yield pointer(path), Violation(pointer(path), rule, severity, words, location)
+
+
+def _unknown_or_misnamed(
+    error: ValidationError, path: tuple[object, ...], trail: Sequence[dict[str, Any]], location: str, instance: Any
+) -> tuple[str, Violation]:
+    """A property the Timeback profile does not document, or a documented one under another name.
+
+    A key that is a near miss (see :mod:`caliper_contract._nearmiss`) of a
+    property the profile documents for this object, while that property is
+    absent, is the documented property misnamed: Timeback ignores it, so its
+    value is lost.  That violation is about the documented property (its
+    target), so it also stands for "missing required property" there.
+    """
+    key = str(path[-1])
+    parent = trail[-2] if len(trail) >= 2 else {}
+    documented = [name for name, schema in parent.get("properties", {}).items() if name != key and _readable(schema)]
+    meant = closest(key, documented)
+    holder = _at(instance, list(error.absolute_path)[:-1])
+    if meant is not None and isinstance(holder, dict) and meant not in holder:
+        misnamed = "timeback.misnamed-property"
+        words = f"{show(key)} is not read by Timeback; did you mean {show(meant)}?"
+        return target(path[:-1], meant), Violation(pointer(path), misnamed, RULES[misnamed].severity, words, location)
+    unknown = "timeback.unknown-property"
+    words = unknown_property(key, documented)
+    return pointer(path), Violation(pointer(path), unknown, RULES[unknown].severity, words, location)
+
+
+def _readable(schema: Any) -> bool:
+    """Whether a property schema documents the property, rather than refusing it as unknown here."""
+    return not (isinstance(schema, dict) and schema.get("x-rule") == "timeback.unknown-property")
+
+
+def _at(instance: Any, tokens: Iterable[Any]) -> Any:
+    for token in tokens:
+        instance = instance[token]
+    return instance
 
 
 def target(path: tuple[object, ...], key: object) -> str:
@@ -158,22 +202,8 @@ def _suggest(value: object, options: Iterable[object]) -> str:
     """`; did you mean "X"?` for a near miss, else nothing."""
     if not isinstance(value, str):
         return ""
-    return _closest(value, tuple(option for option in options if isinstance(option, str)))
-
-
-@lru_cache(maxsize=1024)
-def _closest(value: str, options: tuple[str, ...]) -> str:
-    # Cached: a fixture suite or a fuzzing run repeats the same near misses, and
-    # difflib is the slowest part of explaining them.
-    candidates = {_normalise(option): option for option in options}
-    if _normalise(value) in candidates:
-        return f"; did you mean {show(candidates[_normalise(value)])}?"
-    close = difflib.get_close_matches(_normalise(value), list(candidates), n=1, cutoff=0.7)
-    return f"; did you mean {show(candidates[close[0]])}?" if close else ""
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[\s_\-]", "", text).lower()
+    meant = closest(value, (option for option in options if isinstance(option, str)))
+    return f"; did you mean {show(meant)}?" if meant is not None else ""
 
 
 def unknown_property(key: str, known: Iterable[object]) -> str:
@@ -201,6 +231,6 @@ def message(error: ValidationError) -> str:
         return f"{show(value)} does not match the pattern {expected}"
     if keyword == "minItems":
         return f"expected at least {expected} item(s), got {len(value)}"
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return f"{show(value)} breaks {keyword} {expected}"
+    if keyword in _BOUNDS:
+        return _BOUNDS[str(keyword)].format(value=show(value), bound=show(expected))
     return error.message

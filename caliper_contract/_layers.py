@@ -192,7 +192,7 @@ class Layer:
             for leaf in explain(error):
                 location, trail = self._walk(leaf.absolute_schema_path)
                 rule_schema = _nearest_rule(trail, self.inherited)
-                yield from to_violations(leaf, self.name, location, trail, rule_schema, prefix)
+                yield from to_violations(leaf, self.name, location, trail, rule_schema, prefix, instance)
 
     def _walk(self, schema_path: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
         """The keyword's absolute location, and the schemas passed on the way.

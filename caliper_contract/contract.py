@@ -1,9 +1,10 @@
 """The contract: one OpenAPI document and the Timeback profile, compiled once, applied to payloads.
 
 Two schema layers run on every payload: the OpenAPI document's request body
-schema, and the Timeback profile schema on each Timeback event; the Python
+schema, and the Timeback profile schema on each Timeback event (which events
+those are, :func:`caliper_contract.profile.judge_profile` decides); the Python
 rules of :mod:`caliper_contract.profile` follow.  This module holds the final
-policy: which rules are ignored, which of two rules about one value is
+policy: which rules are ignored, which of the rules about one value are
 reported, strictness, and the order of a report.
 """
 
@@ -43,6 +44,7 @@ class Contract:
         self._envelope = Layer("openapi", documents, OPENAPI_URI, openapi.ENVELOPE_POINTER, engine)
         self._documents, self._engine = documents, engine
         self._profile = Layer("timeback-profile", documents, PROFILE_URI, "", engine)
+        self._profiles = profile.caliper_profiles(document.contents, _event_pointer(document))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Compiled verdicts are code objects and Rust handles: they do not pickle, and rebuilding is cheap.
@@ -124,14 +126,11 @@ class Contract:
         else:
             events = [((), payload)]
         for path, item in events:
-            if profile.is_timeback_event(item):
+            verdict = profile.judge_profile(item, path, self._profiles)
+            found.extend(verdict.findings)
+            if verdict.timeback:
                 found.extend(self._profile.violations(item, path))
                 found.extend((v.path, v) for v in profile.check_event(item, path, has_null=scanned.has_null))
-            else:
-                warning = profile.other_profile(item, path)
-                # Said only when nothing else is wrong with the profile: an unknown one is an error already.
-                if warning is not None and not any(v.path == warning.path for _, v in found):
-                    found.append((warning.path, warning))
         return _finish(found, strict, ignored, payload, subject)
 
 
@@ -142,19 +141,24 @@ def _finish(
         return _CLEAN[subject]
     kept = [(target, v) for target, v in found if v.rule not in ignored]
     # One value, one story: of the rules that speak of one value, only those of the
-    # highest precedence are reported (see Rule.precedence).
-    highest: dict[str, int] = {}
+    # highest rank are reported, errors above warnings (see Rule.precedence).
+    highest: dict[str, tuple[bool, int]] = {}
     for target, v in kept:
-        precedence = RULES[v.rule].precedence
-        if precedence > highest.get(target, -1):
-            highest[target] = precedence
-    violations = {v for target, v in kept if RULES[v.rule].precedence == highest[target]}
+        rank = _rank(v)
+        if rank > highest.get(target, (False, -1)):
+            highest[target] = rank
+    violations = {v for target, v in kept if _rank(v) == highest[target]}
     if strict:
         violations = {Violation(v.path, v.rule, "error", v.message, v.schema_location) for v in violations}
     return Report(tuple(sorted(violations, key=lambda v: _order(v, payload))), subject)
 
 
 _CLEAN: dict[Subject, Report] = {"envelope": Report((), "envelope"), "event": Report((), "event")}
+
+
+def _rank(violation: Violation) -> tuple[bool, int]:
+    rule = RULES[violation.rule]
+    return (rule.severity == "error", rule.precedence)
 
 
 def _order(violation: Violation, payload: Any) -> tuple[Any, ...]:

@@ -104,7 +104,7 @@ def test_enum_and_const_near_misses_suggest_the_allowed_value():
 def test_an_unknown_key_suggests_the_known_one():
     envelope = seeds.time_spent()
     item = envelope["data"][0]["generated"]["items"][1]
-    item["sub_type"] = item.pop("subType")
+    item["sub_type"] = "eating"  # beside its subType: not a misnamed subType, an unknown key
     (violation,) = validate(envelope).warnings
     assert violation.path == "/data/0/generated/items/1/sub_type"
     assert violation.message == 'unknown property "sub_type"; did you mean "subType"?'

@@ -172,7 +172,7 @@ _EXTENSION_VALUES = st.one_of(
 )
 _EXTENSION_SIZES = st.integers(0, 3)
 _UNKNOWN_ACTOR_KEYS = st.sampled_from(("grade", "userId", "locale"))
-_UNKNOWN_CONTEXT_KEYS = st.sampled_from(("lesson", "url", "courseId"))
+_UNKNOWN_CONTEXT_KEYS = st.sampled_from(("lesson", "url", "lessonId"))
 _DOCUMENTED_SUBJECTS = st.sampled_from(values.SUBJECTS)
 _ANY_SUBJECTS = st.sampled_from((*values.SUBJECTS, values.OTHER_SUBJECT))
 
