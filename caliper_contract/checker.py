@@ -16,12 +16,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from caliper_contract import openapi, profile
 from caliper_contract.errors import ContractError, SpecError, UnknownRuleError
 from caliper_contract.fastpath import Engine, compile_verdict
 from caliper_contract.formats import FORMAT_HINTS
 from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
+from caliper_contract.patterns import MATCH_TIMEOUT, search, timed_out
 from caliper_contract.payload import parse_text, scan, show
 from caliper_contract.pointers import escape, pointer
 from caliper_contract.report import Report, Violation
@@ -73,7 +75,7 @@ class _Layer:
     def __init__(
         self,
         name: str,
-        documents: Mapping[str, Any],
+        documents: openapi.Documents,
         uri: str,
         pointer: str,
         engine: Engine,
@@ -88,7 +90,10 @@ class _Layer:
         # an x-rule of its own belongs to it, as in a whole-schema run.
         self.inherited = inherited
         self._shell = shell
-        if shell is None:
+        if not documents.plain(uri):
+            # Its references need referencing ($id, anchors, dynamic scopes): python-jsonschema alone.
+            self.fast = None
+        elif shell is None:
             self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
         else:
             # The shell's verdict sees it as a subschema of a copy of its document.
@@ -156,9 +161,12 @@ class _Layer:
         """What python-jsonschema checks: a copy whose "#/..." references name their document.
 
         Entering through a {"$ref": "uri#pointer"} instead would resolve that
-        pointer again on every check.  Built, like the validator, only when a
-        value needs explaining.
+        pointer again on every check; a document whose references need more
+        than a pointer (``$id``, anchors) is entered so all the same.  Built,
+        like the validator, only when a value needs explaining.
         """
+        if not self.documents.plain(self.uri):
+            return {"$ref": f"{self.uri}#{quote(self.pointer, safe=_POINTER_SAFE)}"}
         source = self._shell if self._shell is not None else resolve_pointer(self.documents[self.uri], self.pointer)
         return _absolute_refs(source, self.uri)
 
@@ -167,17 +175,13 @@ class _Layer:
         # Built on the first value that needs explaining: valid payloads never
         # pay for importing and compiling python-jsonschema.  (Two threads may
         # both build it; either result is the same.)
-        from jsonschema import Draft202012Validator
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-
         from caliper_contract.formats import format_checker
+        from caliper_contract.patterns import bounded_validator_class
 
-        registry: Registry[Any] = Registry().with_resources(
-            (uri, Resource.from_contents(dict(contents), default_specification=DRAFT202012))
-            for uri, contents in self.documents.items()
+        validator: Draft202012Validator = bounded_validator_class()(
+            self.schema, registry=self.documents.registry, format_checker=format_checker()
         )
-        return Draft202012Validator(self.schema, registry=registry, format_checker=format_checker())
+        return validator
 
     def holds(self, instance: Any) -> bool:
         """Whether ``instance`` is valid here, as python-jsonschema decides (an ``if`` picking a branch).
@@ -261,22 +265,33 @@ class _Layer:
         document_uri = self.uri
         tokens = [token for token in self.pointer.split("/") if token]
         trail: list[dict[str, Any]] = []
-        for token in schema_path:
-            while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
-                trail.append(node)
-                uri, _, fragment = node["$ref"].partition("#")
-                document_uri = uri or document_uri
-                node = resolve_pointer(self.documents[document_uri], fragment)
-                tokens = [t for t in fragment.split("/") if t]
-            if isinstance(node, dict):
-                trail.append(node)
-            node = node[token]
-            tokens.append(escape(token))
+        follow = self.documents.follow
+        rest = list(schema_path)
+        try:
+            while rest:
+                token = rest[0]
+                while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+                    trail.append(node)
+                    document_uri, fragment, node = follow(node["$ref"], document_uri, node)
+                    tokens = [t for t in fragment.split("/") if t]
+                if isinstance(node, dict):
+                    trail.append(node)
+                holder, node = node, node[token]
+                tokens.append(escape(rest.pop(0)))
+                if token == "$dynamicRef" and isinstance(node, str):
+                    # python-jsonschema names $dynamicRef in schema paths (not $ref): go on at its
+                    # static target, which names the place well enough for a location.
+                    document_uri, fragment, node = follow(node, document_uri, holder)
+                    tokens = [t for t in fragment.split("/") if t]
+        except Exception:  # a reference out of the documents (a metaschema): name what is known
+            tokens.extend(escape(token) for token in rest)
         name = {_OPENAPI_URI: "openapi", _PROFILE_URI: "timeback-profile"}.get(document_uri, self.name)
         return f"{name}#/{'/'.join(tokens)}", trail
 
 
 _OPENAPI_URI = "urn:caliper-contract:openapi"
+#: What a JSON Pointer keeps unencoded in a URI fragment.
+_POINTER_SAFE = "/~!$&'()*+,;=:@"
 
 
 #: Keywords whose meaning depends on what ``properties`` evaluated: a schema
@@ -347,11 +362,20 @@ def _explain(error: ValidationError) -> Iterator[ValidationError]:
     branch = _choose_branch(error)
     depth = len(error.absolute_schema_path)
     for sub in error.context:
-        if sub.absolute_schema_path[depth] == branch:
+        if _branch_of(sub, depth) == branch:
             yield from _explain(sub)
 
 
-def _choose_branch(error: ValidationError) -> int:
+def _branch_of(error: ValidationError, depth: int) -> int | None:
+    """Which branch of an anyOf/oneOf (at ``depth``) an error of its context comes from.
+
+    None for a `false` branch: python-jsonschema gives its error no index.
+    """
+    path = error.absolute_schema_path
+    return int(path[depth]) if len(path) > depth else None
+
+
+def _choose_branch(error: ValidationError) -> int | None:
     branches: list[Any] = list(error.validator_value)  # type: ignore[arg-type]  # set: this is an anyOf/oneOf error
     instance = error.instance
     names = [_ref_name(branch) for branch in branches]
@@ -368,8 +392,7 @@ def _choose_branch(error: ValidationError) -> int:
         return static
     from jsonschema.exceptions import best_match
 
-    best = best_match(error.context)
-    return int(best.absolute_schema_path[len(error.absolute_schema_path)])
+    return _branch_of(best_match(error.context), len(error.absolute_schema_path))
 
 
 def _static_branch(names: Sequence[str | None], instance: Any) -> int | None:
@@ -392,8 +415,8 @@ def _ref_name(schema: Any) -> str | None:
 def _unexpected_keys(instance: dict[str, Any], schema: Any) -> list[str]:
     schema = schema if isinstance(schema, dict) else {}
     known = schema.get("properties", {})
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
-    return [key for key in instance if key not in known and not any(pattern.search(key) for pattern in patterns)]
+    patterns = list(schema.get("patternProperties", {}))
+    return [key for key in instance if key not in known and not any(search(pattern, key) for pattern in patterns)]
 
 
 def _missing_property(error: ValidationError) -> str:
@@ -453,6 +476,11 @@ def _message(error: ValidationError) -> str:
         options = ", ".join(show(option) for option in expected[:12]) + (", ..." if len(expected) > 12 else "")
         return f"{show(value)} is not one of {options}{_suggest(value, expected)}"
     if keyword == "pattern":
+        if timed_out(expected, value):
+            return (
+                f"{show(value)} could not be matched against the pattern {expected} within {MATCH_TIMEOUT} s "
+                "(the pattern backtracks too much), so it counts as not matching"
+            )
         return f"{show(value)} does not match the pattern {expected}"
     if keyword == "minItems":
         return f"expected at least {expected} item(s), got {len(value)}"
@@ -471,7 +499,7 @@ class Contract:
 
     def __init__(self, document: OpenAPIDocument, *, engine: Engine = "auto") -> None:
         self.document = document
-        documents = {_OPENAPI_URI: document.contents, _PROFILE_URI: profile.load_profile_schema()}
+        documents = openapi.Documents(document, {_PROFILE_URI: profile.load_profile_schema()})
         self._envelope = _Layer("openapi", documents, _OPENAPI_URI, openapi.ENVELOPE_POINTER, engine)
         self._documents, self._engine = documents, engine
         self._profile = _Layer("timeback-profile", documents, _PROFILE_URI, "", engine)
@@ -606,11 +634,16 @@ def _event_pointer(document: OpenAPIDocument) -> str | None:
     if document.component("Event") is not None:
         return "/components/schemas/Event"
     location = openapi.ENVELOPE_POINTER
+    documents = openapi.Documents(document, {})
     node = resolve_pointer(document.contents, location)
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        location = node["$ref"][1:]
-        node = resolve_pointer(document.contents, location)
-    if isinstance(node, dict) and isinstance(node.get("properties", {}).get("data", {}).get("items"), dict):
+    try:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):  # loops were refused at load
+            _, location, node = documents.follow(node["$ref"], document.uri, node)
+    except Exception:  # a reference out of the document: no event schema to be found there
+        return None
+    properties = node.get("properties") if isinstance(node, dict) else None
+    data = properties.get("data") if isinstance(properties, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("items"), dict):
         return f"{location}/properties/data/items"
     return None
 
