@@ -568,7 +568,7 @@ class Contract:
             payload = parsed.value
         scanned = scan(payload)
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
-        if any(v.rule == "json.too-deep" for _, v in found):
+        if not scanned.checkable:
             return _finish(found, strict, ignored)
         found.extend(layer.violations(payload, ()))
         if envelope:

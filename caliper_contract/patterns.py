@@ -13,7 +13,6 @@ which runs in linear time.
 
 from __future__ import annotations
 
-import threading
 import types
 from collections.abc import Callable
 from functools import lru_cache
@@ -22,9 +21,12 @@ from typing import Any
 import regex
 
 #: Seconds one match may take before it counts as not matching.
-MATCH_TIMEOUT = 0.5
-
-_timed_out = threading.local()
+MATCH_TIMEOUT = 0.25
+#: The (pattern, text) pairs whose match ran out of time, most recent last: a value is
+#: usually checked more than once (a fast verdict, then an explanation), and should
+#: cost the timeout once.
+_timed_out: dict[tuple[str, str], None] = {}
+_REMEMBERED = 64
 
 
 @lru_cache(maxsize=1024)
@@ -35,16 +37,23 @@ def compile_pattern(pattern: str) -> regex.Pattern[str]:
 
 def search(pattern: str, text: str) -> bool:
     """Whether ``pattern`` matches somewhere in ``text``; False when that cannot be decided in time."""
+    if (pattern, text) in _timed_out:
+        return False
     try:
         return compile_pattern(pattern).search(text, timeout=MATCH_TIMEOUT) is not None
     except TimeoutError:
-        _timed_out.last = (pattern, text)
+        _timed_out[pattern, text] = None
+        while len(_timed_out) > _REMEMBERED:  # several threads may trim at once: tolerate a missing key
+            _timed_out.pop(next(iter(_timed_out)), None)
         return False
 
 
 def timed_out(pattern: object, text: object) -> bool:
-    """Whether the last match of ``pattern`` against ``text`` in this thread ran out of time."""
-    return getattr(_timed_out, "last", None) == (pattern, text)
+    """Whether matching ``pattern`` against ``text`` ran out of time."""
+    try:
+        return (pattern, text) in _timed_out
+    except TypeError:  # not hashable: not a pair this module matched
+        return False
 
 
 def is_regex(pattern: object) -> bool:
