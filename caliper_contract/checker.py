@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from caliper_contract import openapi, profile
+from caliper_contract import dialect, openapi, profile
 from caliper_contract.errors import ContractError, SpecError, UnknownRuleError
 from caliper_contract.fastpath import Engine, compile_verdict
 from caliper_contract.formats import FORMAT_HINTS
@@ -233,7 +233,9 @@ class _Layer:
             raise AssertionError(f"profile schema check without x-rule at {location}")
         severity = RULES[rule].severity
         path = (*prefix, *error.absolute_path)
-        if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+        # (unevaluatedProperties is reported whole: which keys are unevaluated depends on
+        # every schema applied to the object, not on this one's properties.)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
             for key in _unexpected_keys(error.instance, error.schema):
                 yield (
@@ -336,16 +338,26 @@ def _nearest_rule(schemas: Sequence[Any], default: dict[str, Any] | None) -> dic
 
 
 def _absolute_refs(schema: Any, uri: str) -> Any:
-    """A copy of ``schema`` whose "#..." references name ``uri``: it is validated outside its document."""
-    if isinstance(schema, dict):
-        return {
-            key: f"{uri}{value}" if key == "$ref" and isinstance(value, str) and value.startswith("#")
-            else _absolute_refs(value, uri)
-            for key, value in schema.items()
-        }  # fmt: skip
-    if isinstance(schema, list):
-        return [_absolute_refs(item, uri) for item in schema]
-    return schema
+    """A copy of ``schema`` whose "#..." references name ``uri``: it is validated outside its document.
+
+    Only schemas are rewritten: a ``$ref`` inside ``enum``, ``const`` or any
+    other keyword's data is data, and a property may be named ``$ref``.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    copied: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+            copied[key] = f"{uri}{value}"
+        elif key in dialect.IN_VALUE:
+            copied[key] = _absolute_refs(value, uri)
+        elif key in dialect.IN_SUBARRAY and isinstance(value, list):
+            copied[key] = [_absolute_refs(item, uri) for item in value]
+        elif key in dialect.IN_SUBVALUES and isinstance(value, dict):
+            copied[key] = {name: _absolute_refs(item, uri) for name, item in value.items()}
+        else:
+            copied[key] = value
+    return copied
 
 
 def _target(path: tuple[object, ...], key: object) -> str:
@@ -392,7 +404,10 @@ def _choose_branch(error: ValidationError) -> int | None:
         return static
     from jsonschema.exceptions import best_match
 
-    return _branch_of(best_match(error.context), len(error.absolute_schema_path))
+    depth = len(error.absolute_schema_path)
+    # A `false` branch explains nothing ("False schema does not allow ..."): any other is a better story.
+    errors = [sub for sub in error.context if _branch_of(sub, depth) is not None] or error.context
+    return _branch_of(best_match(errors), depth)
 
 
 def _static_branch(names: Sequence[str | None], instance: Any) -> int | None:

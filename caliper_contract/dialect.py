@@ -44,15 +44,16 @@ _OPENAPI_VOCABULARY = "https://spec.openapis.org/oas/3.1/meta/base"
 #: The dialects whose schemas caliper-contract evaluates: ``$schema`` may name only these.
 KNOWN_DIALECTS = frozenset({DRAFT_2020_12, OPENAPI_DIALECT})
 
-# Where Draft 2020-12 keeps subschemas (the same lists as referencing's DRAFT202012).
-_IN_VALUE = frozenset(
+#: Where Draft 2020-12 keeps subschemas (the same lists as referencing's DRAFT202012):
+#: in a keyword's value, in a list, or in an object's values.
+IN_VALUE = frozenset(
     {
         "additionalProperties", "contains", "contentSchema", "else", "if", "items", "not", "propertyNames",
         "then", "unevaluatedItems", "unevaluatedProperties",
     }
 )  # fmt: skip
-_IN_SUBARRAY = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
-_IN_SUBVALUES = frozenset({"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"})
+IN_SUBARRAY = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+IN_SUBVALUES = frozenset({"$defs", "definitions", "dependentSchemas", "patternProperties", "properties"})
 #: Keywords that apply a subschema to the same instance: a cycle through only these never ends.
 _IN_PLACE_VALUE = frozenset({"not", "if", "then", "else"})
 _IN_PLACE_SUBARRAY = frozenset({"allOf", "anyOf", "oneOf"})
@@ -210,7 +211,7 @@ class Schemas:
         from referencing.exceptions import NoSuchAnchor, PointerToNowhere, Unresolvable
 
         ref, base, named = reference.value, reference.base, f"{reference.keyword} {reference.value!r}"
-        target = urljoin(base, ref)
+        target = _join(base, ref)
         try:
             return registry.resolver(base_uri=base).lookup(ref).contents
         except PointerToNowhere:
@@ -273,7 +274,7 @@ class Schemas:
         targets: dict[int, list[Any]] = {}
         for reference in self.references:
             target = self.resolve(reference, registry)
-            if isinstance(reference.value, str) and _is_metaschema(urljoin(reference.base, reference.value)):
+            if isinstance(reference.value, str) and _is_metaschema(_join(reference.base, reference.value)):
                 continue  # JSON Schema's own metaschemas: shipped with python-jsonschema, never fetched
             if not isinstance(target, (dict, bool)) or (isinstance(target, dict) and id(target) not in self.locations):
                 raise SpecError(
@@ -335,6 +336,11 @@ def _in_place(schema: Any, targets: dict[int, list[Any]]) -> Iterator[Any]:
     for keyword in _IN_PLACE_SUBVALUES:
         if isinstance(schema.get(keyword), dict):
             yield from (item for item in schema[keyword].values() if isinstance(item, dict))
+
+
+def _join(base: str, ref: str) -> str:
+    """The URI ``ref`` names from ``base``, as referencing resolves it (a URN base keeps its fragments)."""
+    return urldefrag(base)[0] + ref if ref.startswith("#") else urljoin(base, ref)
 
 
 def _unquote(fragment: str) -> str:
@@ -447,11 +453,11 @@ def _walk_schema(found: Schemas, root: Any, location: str, base: str) -> None:
                     found.plain = False
         for keyword, value in schema.items():
             at = f"{location}/{escape(keyword)}"
-            if keyword in _IN_VALUE:
+            if keyword in IN_VALUE:
                 stack.append((value, at, base))
-            elif keyword in _IN_SUBARRAY and isinstance(value, list):
+            elif keyword in IN_SUBARRAY and isinstance(value, list):
                 stack.extend((item, f"{at}/{index}", base) for index, item in enumerate(value))
-            elif keyword in _IN_SUBVALUES and isinstance(value, dict):
+            elif keyword in IN_SUBVALUES and isinstance(value, dict):
                 stack.extend((item, f"{at}/{escape(name)}", base) for name, item in value.items())
 
 
@@ -531,11 +537,11 @@ def _shallow(node: Any, base: str) -> Any:
     for key, value in node.items():
         if key in _METASCHEMA_ANNOTATIONS:
             continue
-        if key in _IN_SUBVALUES and isinstance(value, dict):
+        if key in IN_SUBVALUES and isinstance(value, dict):
             result[key] = {name: _shallow(schema, base) for name, schema in value.items()}
-        elif key in _IN_SUBARRAY and isinstance(value, list):
+        elif key in IN_SUBARRAY and isinstance(value, list):
             result[key] = [_shallow(schema, base) for schema in value]
-        elif key in _IN_VALUE:
+        elif key in IN_VALUE:
             result[key] = _shallow(value, base)
         else:
             result[key] = value

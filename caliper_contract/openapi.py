@@ -221,11 +221,16 @@ def _read_regular_file(path: Path) -> bytes:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise SpecError(source, f"cannot read the OpenAPI document: {error.strerror or error}") from None
-    with os.fdopen(descriptor, "rb") as file:
+    try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             raise SpecError(source, f"cannot read the OpenAPI document: it is {_file_kind(mode)}, not a regular file")
-        data = file.read(MAX_DOCUMENT_BYTES + 1)
+        with os.fdopen(descriptor, "rb", closefd=False) as file:
+            data = file.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise SpecError(source, f"cannot read the OpenAPI document: {error.strerror or error}") from None
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise SpecError(
             source,
