@@ -22,6 +22,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from caliper_contract.dialect import IN_SUBARRAY, IN_SUBVALUES, IN_VALUE
 from caliper_contract.errors import SpecError
 from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument, resolve_pointer
 from caliper_contract.profile import TIMEBACK_PROFILE, load_profile_schema
@@ -104,22 +105,26 @@ def _prefixed(definitions: dict[str, Any]) -> dict[str, Any]:
     return {f"{PROFILE}.{name}": schema for name, schema in definitions.items()}
 
 
-def _rewrite(node: Any, rename: Callable[[str], str], *, schema_map: bool = False) -> Any:
-    """A copy of a schema with every ``$ref`` renamed; data keywords are copied untouched."""
-    if isinstance(node, list):
-        return [_rewrite(item, rename) for item in node]
+def _rewrite(node: Any, rename: Callable[[str], str]) -> Any:
+    """A copy of a schema with every ``$ref`` renamed; what is not a subschema is copied untouched.
+
+    Data (``enum``, ``const``, ``examples``, unknown keywords...) may look like
+    a reference, and a property may be named ``$ref``: only schemas are renamed.
+    """
     if not isinstance(node, dict):
-        return node
+        return copy.deepcopy(node)
     result: dict[str, Any] = {}
     for key, value in node.items():
-        if schema_map:
-            result[key] = _rewrite(value, rename)
-        elif key == "$ref" and isinstance(value, str):
+        if key == "$ref" and isinstance(value, str):
             result[key] = rename(value)
-        elif key in _DATA or key.startswith("x-"):
-            result[key] = copy.deepcopy(value)
+        elif key in IN_VALUE:
+            result[key] = _rewrite(value, rename)
+        elif key in IN_SUBARRAY and isinstance(value, list):
+            result[key] = [_rewrite(item, rename) for item in value]
+        elif key in IN_SUBVALUES and isinstance(value, dict):
+            result[key] = {name: _rewrite(item, rename) for name, item in value.items()}
         else:
-            result[key] = _rewrite(value, rename, schema_map=key in _SCHEMA_MAPS)
+            result[key] = copy.deepcopy(value)
     return result
 
 
