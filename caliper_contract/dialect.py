@@ -232,16 +232,16 @@ class Schemas:
 
     # -- checks -----------------------------------------------------------------
 
-    def check(self, source: str, *, metaschema: bool = True) -> None:
+    def check(self, source: str) -> None:
         """Raise :class:`SpecError` for the first thing that keeps the document from serving."""
         try:
-            self._check(metaschema)
+            self._check()
         except SpecError as error:
             raise SpecError(
                 source, error.reason, f"#{error.location}" if error.location is not None else None
             ) from None
 
-    def _check(self, metaschema: bool) -> None:
+    def _check(self) -> None:
         for location, dialect in self.dialects:
             if not (isinstance(dialect, str) and dialect.rstrip("#") in KNOWN_DIALECTS):
                 raise SpecError(
@@ -251,12 +251,11 @@ class Schemas:
                     f"({DRAFT_2020_12} or {OPENAPI_DIALECT})",
                     location,
                 )
-        if metaschema:
-            for location, schema in self.roots:
-                if not isinstance(schema, dict):
-                    _check_against_metaschema(schema, location)
-            for location, schema in self.nodes:
+        for location, schema in self.roots:
+            if not isinstance(schema, dict):
                 _check_against_metaschema(schema, location)
+        for location, schema in self.nodes:
+            _check_against_metaschema(schema, location)
         for location, value in self.openapi_references:
             if not isinstance(value, str) or not value.startswith("#"):
                 raise SpecError(

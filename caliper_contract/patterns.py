@@ -16,9 +16,10 @@ from __future__ import annotations
 import types
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 #: Seconds one match may take before it counts as not matching.
 MATCH_TIMEOUT = 0.25
@@ -32,6 +33,8 @@ _REMEMBERED = 64
 @lru_cache(maxsize=1024)
 def compile_pattern(pattern: str) -> regex.Pattern[str]:
     """``pattern`` compiled as python-jsonschema reads it (raises ``regex.error`` when it is not a regex)."""
+    import regex  # here, not at the top: a contract without patterns never needs it
+
     return regex.compile(pattern, regex.VERSION0)
 
 
@@ -60,6 +63,8 @@ def is_regex(pattern: object) -> bool:
     """The ``regex`` format of the metaschema: a pattern this module can match with."""
     if not isinstance(pattern, str):
         return True
+    import regex
+
     try:
         compile_pattern(pattern)
     except (regex.error, OverflowError, RecursionError):
