@@ -42,7 +42,8 @@ _ANNOTATIONS = ("x-rule", "x-message", "title", "description")
 def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[str, Any]:
     """The envelope schema of ``document`` with the Timeback profile, as one Draft 2020-12 document."""
     components = document.contents.get("components", {}).get("schemas", {})
-    defs: dict[str, Any] = {name: _rewrite(schema, _openapi_ref) for name, schema in components.items()}
+    openapi_ref = _openapi_ref(document.source)
+    defs: dict[str, Any] = {name: _rewrite(schema, openapi_ref) for name, schema in components.items()}
     profile = load_profile_schema()
     for name, schema in {PROFILE: _profile_root(profile), **_prefixed(profile.get("$defs", {}))}.items():
         if name in defs:
@@ -64,7 +65,7 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
             "sendTime in UTC) and the date-time, uri and email formats are checked by caliper-contract itself."
         ),
         "allOf": [
-            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), _openapi_ref),
+            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), openapi_ref),
             {
                 "properties": {
                     "data": {
@@ -84,11 +85,16 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
     }
 
 
-def _openapi_ref(ref: str) -> str:
-    if not ref.startswith(_COMPONENTS):
-        # openapi.load() has checked every $ref stays in the document; only schema components can be bundled.
-        raise SpecError("<bundle>", f"$ref {ref!r} does not point at a schema component; it cannot be bundled")
-    return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+def _openapi_ref(source: str) -> Callable[[str], str]:
+    def rename(ref: str) -> str:
+        if not ref.startswith(_COMPONENTS):
+            # openapi.load() has resolved every $ref inside the document; only components/schemas can be bundled.
+            raise SpecError(
+                source, f"$ref {ref!r} does not point at a schema in components/schemas, so it cannot be bundled"
+            )
+        return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+
+    return rename
 
 
 def _profile_ref(ref: str) -> str:

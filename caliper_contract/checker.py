@@ -501,6 +501,8 @@ def _message(error: ValidationError) -> str:
         return f"expected at least {expected} item(s), got {len(value)}"
     if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"{show(value)} breaks {keyword} {expected}"
+    if keyword is None:  # the schema `false`
+        return f"no value is allowed here (the schema is false), got {show(value)}"
     return error.message
 
 

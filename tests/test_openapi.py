@@ -385,7 +385,10 @@ def test_a_false_branch_of_anyof_or_oneof_is_explained(tmp_path):
     for contract in _contracts(_json_spec(tmp_path, _body_document(schema))):
         assert contract.validate({"a": "x"}).ok
         assert [(v.path, v.rule) for v in contract.validate({"a": 1})] == [("/a", "openapi.type")]
-        assert [(v.path, v.message) for v in contract.validate({"o": 1})] == [("/o", "False schema does not allow 1")]
+        report = contract.validate({"o": 1})
+        assert [(v.path, v.message) for v in report] == [
+            ("/o", "no value is allowed here (the schema is false), got 1")
+        ]
 
 
 def test_yaml_integer_keys_must_be_quoted(tmp_path):
@@ -394,3 +397,28 @@ def test_yaml_integer_keys_must_be_quoted(tmp_path):
     with pytest.raises(SpecError, match=words):
         Contract.from_openapi(_spec(tmp_path, text))
     assert Contract.from_openapi(_spec(tmp_path, text.replace("200:", "'200':")))
+
+
+def test_bundling_renames_references_only_and_names_the_file_it_cannot_bundle(tmp_path):
+    from caliper_contract.bundle import bundled_schema
+
+    components = {
+        "Envelope": {
+            "type": "object",
+            "properties": {"$ref": {"$ref": "#/components/schemas/Id"}, "kind": {"enum": [{"$ref": "#/x"}]}},
+        },
+        "Id": {"type": "string"},
+    }
+    path = _json_spec(tmp_path, _body_document({"$ref": "#/components/schemas/Envelope"}, components))
+    schema = bundled_schema(Contract.from_openapi(path).document)
+    assert schema["$defs"]["Envelope"]["properties"] == {
+        "$ref": {"$ref": "#/$defs/Id"},
+        "kind": {"enum": [{"$ref": "#/x"}]},
+    }
+    components["Id"]["$anchor"] = "id"
+    components["Envelope"]["properties"]["$ref"]["$ref"] = "#id"
+    path = _json_spec(tmp_path, _body_document({"$ref": "#/components/schemas/Envelope"}, components))
+    with pytest.raises(
+        SpecError, match=rf"^{re.escape(str(path))}: \$ref '#id' does not point at a schema in components"
+    ):
+        bundled_schema(Contract.from_openapi(path).document)
