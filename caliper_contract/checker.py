@@ -282,12 +282,16 @@ class _Layer:
                 tokens.append(escape(rest.pop(0)))
                 if token == "$dynamicRef" and isinstance(node, str):
                     # python-jsonschema names $dynamicRef in schema paths (not $ref): go on at its
-                    # static target, which names the place well enough for a location.
+                    # target, the schema with its dynamic anchor that has the next keyword.
                     document_uri, fragment, node = follow(node, document_uri, holder)
+                    if rest and isinstance(node, dict) and rest[0] not in node:
+                        anchored = self.documents.schemas.dynamic_anchors.get(str(node.get("$dynamicAnchor")), [])
+                        node = next((schema for schema in anchored if rest[0] in schema), node)
+                        fragment = self.documents.schemas.location_of(node) or fragment
                     tokens = [t for t in fragment.split("/") if t]
-        except Exception:  # a reference out of the documents (a metaschema): name what is known
+        except Exception:  # a schema python-jsonschema reached some other way: name what is known
             tokens.extend(escape(token) for token in rest)
-        name = {_OPENAPI_URI: "openapi", _PROFILE_URI: "timeback-profile"}.get(document_uri, self.name)
+        name = {_OPENAPI_URI: "openapi", _PROFILE_URI: "timeback-profile"}.get(document_uri, document_uri)
         return f"{name}#/{'/'.join(tokens)}", trail
 
 

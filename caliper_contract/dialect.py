@@ -211,7 +211,7 @@ class Schemas:
         from referencing.exceptions import NoSuchAnchor, PointerToNowhere, Unresolvable
 
         ref, base, named = reference.value, reference.base, f"{reference.keyword} {reference.value!r}"
-        target = _join(base, ref)
+        target = join_reference(base, ref)
         try:
             return registry.resolver(base_uri=base).lookup(ref).contents
         except PointerToNowhere:
@@ -273,7 +273,7 @@ class Schemas:
         targets: dict[int, list[Any]] = {}
         for reference in self.references:
             target = self.resolve(reference, registry)
-            if isinstance(reference.value, str) and _is_metaschema(_join(reference.base, reference.value)):
+            if isinstance(reference.value, str) and _is_metaschema(join_reference(reference.base, reference.value)):
                 continue  # JSON Schema's own metaschemas: shipped with python-jsonschema, never fetched
             if not isinstance(target, (dict, bool)) or (isinstance(target, dict) and id(target) not in self.locations):
                 raise SpecError(
@@ -337,7 +337,7 @@ def _in_place(schema: Any, targets: dict[int, list[Any]]) -> Iterator[Any]:
             yield from (item for item in schema[keyword].values() if isinstance(item, dict))
 
 
-def _join(base: str, ref: str) -> str:
+def join_reference(base: str, ref: str) -> str:
     """The URI ``ref`` names from ``base``, as referencing resolves it (a URN base keeps its fragments)."""
     return urldefrag(base)[0] + ref if ref.startswith("#") else urljoin(base, ref)
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urldefrag
 
-from caliper_contract.dialect import Schemas, find_schemas
+from caliper_contract.dialect import Schemas, find_schemas, join_reference
 from caliper_contract.errors import SpecError
 from caliper_contract.pointers import escape, tokens
 
@@ -125,17 +126,19 @@ class Documents(dict[str, Any]):
 
     @cached_property
     def registry(self) -> Any:
-        """A ``referencing`` registry of every document (built on first use)."""
-        return self.schemas.registry({uri: contents for uri, contents in self.items() if uri != self.schemas.uri})
+        """A ``referencing`` registry of every document and JSON Schema's metaschemas (built on first use)."""
+        others = {uri: contents for uri, contents in self.items() if uri != self.schemas.uri}
+        return self.schemas.registry(others, with_metaschemas=True)
 
     def plain(self, uri: str) -> bool:
         """Whether every reference in the document at ``uri`` is a JSON Pointer into it."""
-        return uri != self.schemas.uri or self.schemas.plain
+        return uri in self and (uri != self.schemas.uri or self.schemas.plain)
 
     def follow(self, ref: str, uri: str, holder: Any = None) -> tuple[str, str, Any]:
         """Where ``ref``, in the schema ``holder`` of the document at ``uri``, leads: (document, pointer, schema).
 
-        Raises LookupError (or a ``referencing`` error) when it leads out of the documents.
+        The document is one of these, or a metaschema python-jsonschema ships.
+        Raises LookupError (or a ``referencing`` error) when ``ref`` leads nowhere.
         """
         if self.plain(uri):
             target_uri, _, fragment = ref.partition("#")
@@ -144,9 +147,10 @@ class Documents(dict[str, Any]):
         base = self.schemas.bases.get(id(holder), uri)
         target = self.registry.resolver(base_uri=base).lookup(ref).contents
         location = self.schemas.location_of(target)
-        if location is None:
-            raise LookupError(f"{ref} leads out of the document")
-        return self.schemas.uri, location, target
+        if location is not None:
+            return self.schemas.uri, location, target
+        target_uri, fragment = urldefrag(join_reference(base, ref))
+        return target_uri, unquote(fragment) if fragment.startswith("/") else "", target
 
 
 def bundled_path() -> Path:

@@ -13,6 +13,7 @@ which runs in linear time.
 
 from __future__ import annotations
 
+import threading
 import types
 from collections.abc import Callable
 from functools import lru_cache
@@ -28,6 +29,7 @@ MATCH_TIMEOUT = 0.25
 #: cost the timeout once.
 _timed_out: dict[tuple[str, str], None] = {}
 _REMEMBERED = 64
+_timed_out_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1024)
@@ -45,9 +47,10 @@ def search(pattern: str, text: str) -> bool:
     try:
         return compile_pattern(pattern).search(text, timeout=MATCH_TIMEOUT) is not None
     except TimeoutError:
-        _timed_out[pattern, text] = None
-        while len(_timed_out) > _REMEMBERED:  # several threads may trim at once: tolerate a missing key
-            _timed_out.pop(next(iter(_timed_out)), None)
+        with _timed_out_lock:
+            _timed_out[pattern, text] = None
+            while len(_timed_out) > _REMEMBERED:
+                del _timed_out[next(iter(_timed_out))]
         return False
 
 

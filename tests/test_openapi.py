@@ -323,18 +323,29 @@ IN_DOCUMENT = {
 }
 
 
+LOCATIONS = {
+    "an $id-relative reference": "openapi#/components/schemas/Leaf/type",
+    "a URN id": "openapi#/components/schemas/Leaf/type",
+    "an $anchor": "openapi#/components/schemas/Leaf/type",
+    "$defs inside a schema with its own $id": "openapi#/components/schemas/Tree/$defs/leaf/type",
+    "a $dynamicRef": "openapi#/components/schemas/Tree/properties/leaf/type",
+}
+
+
 @pytest.mark.parametrize("case", list(IN_DOCUMENT))
 def test_references_that_resolve_inside_the_document_load_and_validate(tmp_path, case):
     body, components = IN_DOCUMENT[case]
     for contract in _contracts(_json_spec(tmp_path, _body_document(body, components))):
         assert contract.validate({"leaf": 1}).ok
         assert [(v.path, v.rule) for v in contract.validate({"leaf": "x"})] == [("/leaf", "openapi.type")]
+        assert contract.validate({"leaf": "x"}).errors[0].schema_location == LOCATIONS[case]
         if case == "a $dynamicRef":
             # The children are strict trees too: #node resolves to the outermost schema that has it.
             assert contract.validate({"children": [{"leaf": 2}]}).ok
             report = contract.validate({"children": [{"leaf": 2, "lefa": 3}]})
             assert [(v.path, v.rule) for v in report] == [("/children/0", "openapi.schema")]
             assert "'lefa' was unexpected" in report.errors[0].message
+            assert report.errors[0].schema_location == "openapi#/components/schemas/StrictTree/unevaluatedProperties"
 
 
 @pytest.mark.parametrize(
@@ -365,7 +376,11 @@ def test_the_metaschemas_python_jsonschema_ships_are_references_inside_the_contr
     schema = {"type": "object", "properties": {"schema": {"$ref": "https://json-schema.org/draft/2020-12/schema"}}}
     for contract in _contracts(_json_spec(tmp_path, _body_document(schema))):
         assert contract.validate({"schema": {"type": "string"}}).ok
-        assert not contract.validate({"schema": {"type": "objekt"}}).ok
+        (violation,) = contract.validate({"schema": {"type": "objekt"}})
+        assert (violation.path, violation.rule) == ("/schema/type", "openapi.enum")
+        assert (
+            violation.schema_location == "https://json-schema.org/draft/2020-12/meta/validation#/$defs/simpleTypes/enum"
+        )
 
 
 @pytest.mark.parametrize("body", [True, False])
