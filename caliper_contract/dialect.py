@@ -59,7 +59,7 @@ _IN_PLACE_VALUE = frozenset({"not", "if", "then", "else"})
 _IN_PLACE_SUBARRAY = frozenset({"allOf", "anyOf", "oneOf"})
 _IN_PLACE_SUBVALUES = frozenset({"dependentSchemas"})
 #: Keys of an OpenAPI object whose values are data, never schemas or references.
-_OPENAPI_DATA = frozenset({"example", "examples", "default", "enum", "const"})
+_OPENAPI_DATA = frozenset({"example", "examples", "value", "default", "enum", "const"})
 
 #: The OpenAPI 3.1 base vocabulary (discriminator, xml, externalDocs, example), as the
 #: OpenAPI 3.1 specification's Schema Object section describes its fields.

@@ -10,6 +10,7 @@ are not refused: a payload is checked against them in bounded time.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import subprocess
@@ -29,6 +30,10 @@ from caliper_contract.patterns import MATCH_TIMEOUT
 from tests import seeds
 
 pytest_plugins = ["pytester"]
+
+# Loaded before any pytester snapshot of sys.modules, for the reason tests/test_plugin.py gives:
+# PyYAML's C extension cannot be loaded twice.
+importlib.import_module("yaml")
 
 _OPENAPI = """\
 openapi: 3.1.0
@@ -52,6 +57,12 @@ def _with_components(components: str) -> Callable[[Path], Path]:
         return path
 
     return build
+
+
+def _list_body(folder: Path) -> Path:
+    path = folder / "spec.yaml"
+    path.write_text(_OPENAPI.replace("{$ref: '#/components/schemas/Envelope'}", "[{type: object}]"), encoding="utf-8")
+    return path
 
 
 def _fifo(folder: Path) -> Path:
@@ -115,6 +126,10 @@ HOSTILE: dict[str, tuple[Callable[[Path], Path], str]] = {
     "a schema that is a list": (
         _with_components("Envelope: {type: object, properties: {data: [{type: array}]}}\n"),
         "at #/components/schemas/Envelope/properties/data: not a valid schema: [{'type': 'array'}] is not of type",
+    ),
+    "a request body schema that is a list": (
+        _list_body,
+        "schema: not a valid schema: [{'type': 'object'}] is not of type 'object', 'boolean'",
     ),
     "a key that is not a string": (
         _with_components("Envelope: {type: object, properties: {1: {type: string}}}\n"),

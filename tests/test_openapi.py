@@ -250,7 +250,9 @@ def test_ref_shaped_data_is_data(tmp_path):
         "examples": [{"$ref": "#/nowhere"}],
         "example": {"$ref": "https://example.com/y"},
     }
-    for contract in _contracts(_json_spec(tmp_path, _body_document(schema))):
+    document = _body_document(schema)
+    document["components"] = {"examples": {"one": {"value": {"$ref": "https://example.com/z"}}}}
+    for contract in _contracts(_json_spec(tmp_path, document)):
         assert contract.validate({"a": {"$ref": "#/nowhere"}, "b": {"$ref": "#/paths"}}).ok
         assert [(v.path, v.rule) for v in contract.validate({"a": {"$ref": "#/x"}})] == [("/a", "openapi.enum")]
 
