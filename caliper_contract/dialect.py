@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
 from caliper_contract.errors import SpecError
 from caliper_contract.patterns import is_regex
@@ -266,7 +266,7 @@ class Schemas:
             from caliper_contract.openapi import resolve_pointer
 
             try:
-                resolve_pointer(self.contents, _unquote(value[1:]))
+                resolve_pointer(self.contents, unquote(value[1:]))
             except (KeyError, IndexError, TypeError, ValueError):
                 raise SpecError("", f"$ref {value!r} points at nothing in the document", location) from None
         registry = self.registry(with_metaschemas=True)
@@ -342,12 +342,6 @@ def join_reference(base: str, ref: str) -> str:
     return urldefrag(base)[0] + ref if ref.startswith("#") else urljoin(base, ref)
 
 
-def _unquote(fragment: str) -> str:
-    from urllib.parse import unquote
-
-    return unquote(fragment)
-
-
 def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "part of the document that is not a schema"
@@ -375,37 +369,33 @@ def find_schemas(contents: Any, uri: str) -> Schemas:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        children: list[Any] = []
-        if isinstance(node, dict):
-            found.openapi_nodes[id(node)] = children
-            if "$ref" in node:
-                found.openapi_references.append((f"{location}/$ref", node["$ref"]))
-            for key, value in node.items():
-                at = f"{location}/{escape(key)}"
-                if not isinstance(key, str) or key.startswith("x-") or key in _OPENAPI_DATA:
-                    continue
-                if key == "schema" or location == "/components/schemas":
-                    children.append(value)
-                    found.roots.append((at, value))
-                elif key == "schemas" and location == "/components" and isinstance(value, dict):
-                    found.openapi_nodes[id(value)] = schema_roots = []
-                    children.append(value)
-                    for name, schema in value.items():
-                        schema_roots.append(schema)
-                        found.roots.append((f"{at}/{escape(name)}", schema))
-                elif isinstance(value, (dict, list)):
-                    stack.append((value, at))
-                    if isinstance(value, dict):
-                        children.append(value)
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                if isinstance(value, (dict, list)):
-                    stack.append((value, f"{location}/{index}"))
-            # referencing crawls objects, not lists: an object's children include its lists' objects.
-        if isinstance(node, dict):
-            for value in node.values():
-                if isinstance(value, list):
-                    children.extend(_objects_in(value))
+        if isinstance(node, list):
+            stack.extend((value, f"{location}/{index}") for index, value in enumerate(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        # What referencing crawls below this object: its objects (lists are not crawled,
+        # so the objects in them count as this one's) and the schemas it holds.
+        children = found.openapi_nodes[id(node)] = []
+        if "$ref" in node:
+            found.openapi_references.append((f"{location}/$ref", node["$ref"]))
+        for key, value in node.items():
+            if not isinstance(key, str) or key.startswith("x-") or key in _OPENAPI_DATA:
+                continue
+            at = f"{location}/{escape(key)}"
+            if key == "schema":
+                children.append(value)
+                found.roots.append((at, value))
+            elif key == "schemas" and location == "/components" and isinstance(value, dict):
+                found.openapi_nodes[id(value)] = list(value.values())
+                children.append(value)
+                found.roots.extend((f"{at}/{escape(name)}", schema) for name, schema in value.items())
+            elif isinstance(value, dict):
+                stack.append((value, at))
+                children.append(value)
+            elif isinstance(value, list):
+                stack.append((value, at))
+                children.extend(_objects_in(value))
     for location, schema in found.roots:
         _walk_schema(found, schema, location, uri)
     return found
