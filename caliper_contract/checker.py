@@ -53,6 +53,9 @@ _JSON_TYPES = {
     int: "number",
     float: "number",
 }
+_TOO_DEEP_FOR_SCHEMA = (
+    "nested too deeply for python-jsonschema to follow the document's schema down to the bottom; not checked further"
+)
 #: Rules about payloads that cannot be read at all: ignoring them would leave nothing checked.
 _UNREADABLE = frozenset(rule for rule in RULES if rule.startswith("json."))
 
@@ -224,7 +227,8 @@ class _Layer:
 
     def _to_violations(self, error: ValidationError, prefix: tuple[object, ...]) -> Iterator[tuple[str, Violation]]:
         location, trail = self._walk(error.absolute_schema_path)
-        rule_schema = _nearest_rule(trail, self.inherited)
+        # x-rule and x-message are the profile schema's own: in an OpenAPI document they are annotations.
+        rule_schema = _nearest_rule(trail, self.inherited) if self.name != "openapi" else None
         if self.name == "openapi":
             rule = _KEYWORD_RULES.get(str(error.validator), "openapi.schema")
         elif rule_schema is not None:
@@ -591,7 +595,11 @@ class Contract:
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
         if not scanned.checkable:
             return _finish(found, strict, ignored)
-        found.extend(layer.violations(payload, ()))
+        try:
+            found.extend(layer.violations(payload, ()))
+        except RecursionError:  # a document's recursive schema, followed down a deep payload
+            found.append(("", Violation("", "json.too-deep", "error", _TOO_DEEP_FOR_SCHEMA)))
+            return _finish(found, strict, ignored)
         if envelope:
             data = payload.get("data") if isinstance(payload, dict) else None
             events: list[tuple[tuple[object, ...], Any]] = (

@@ -280,3 +280,23 @@ def test_a_match_that_runs_out_of_time_says_so():
     assert violation.rule == "openapi.pattern"
     assert f"could not be matched against the pattern {BACKTRACKING} within {MATCH_TIMEOUT} s" in violation.message
     assert contract.validate({"id": "a" * 44}).ok
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_recursive_schema_down_a_deep_payload_gives_a_report(engine):
+    if engine == "rust":
+        pytest.importorskip("jsonschema_rs", reason="the rust engine is the `fast` extra")
+    node = {"type": "object", "properties": {"a": {"$ref": "#/components/schemas/Node"}}, "additionalProperties": False}
+    body = {"requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}
+    document = {
+        "openapi": "3.1.0",
+        "paths": {"/caliper/event": {"post": body}},
+        "components": {"schemas": {"Node": node}},
+    }
+    contract = Contract(parse(json.dumps(document), source="recursive.json"), engine=engine)
+    payload: Any = {"b": 1}
+    for _ in range(250):
+        payload = {"a": payload}
+    report = contract.validate(payload)
+    assert not report.ok
+    assert {v.rule for v in report} <= {"openapi.additional-properties", "json.too-deep"}

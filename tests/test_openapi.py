@@ -439,3 +439,13 @@ def test_bundling_renames_references_only_and_names_the_file_it_cannot_bundle(tm
         SpecError, match=rf"^{re.escape(str(path))}: \$ref '#id' does not point at a schema in components"
     ):
         bundled_schema(Contract.from_openapi(path).document)
+
+
+def test_x_rule_and_x_message_in_a_document_are_annotations(tmp_path):
+    schema = {
+        "type": "object",
+        "properties": {"a": {"x-rule": "no.such", "x-message": "{oops} {0} {", "type": "string"}},
+    }
+    for contract in _contracts(_json_spec(tmp_path, _body_document(schema))):
+        (violation,) = contract.validate({"a": 1})
+        assert (violation.rule, violation.message) == ("openapi.type", "expected string, got number 1")
