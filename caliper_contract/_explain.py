@@ -9,7 +9,6 @@ person looks, and near misses get a suggestion.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,7 @@ from caliper_contract import profile
 from caliper_contract._jsonvalue import show
 from caliper_contract._nearmiss import closest
 from caliper_contract.formats import FORMAT_HINTS
+from caliper_contract.patterns import MATCH_TIMEOUT, search, timed_out
 from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES
@@ -76,7 +76,9 @@ def to_violations(
         raise AssertionError(f"profile schema check without x-rule at {location}")
     severity = RULES[rule].severity
     path = (*prefix, *error.absolute_path)
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
+    # (unevaluatedProperties is reported whole: which keys are unevaluated depends on
+    # every schema applied to the object, not on this one's properties.)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
         for key in unexpected_keys(error.instance, error.schema):
             yield (
@@ -148,11 +150,20 @@ def explain(error: ValidationError) -> Iterator[ValidationError]:
     branch = _choose_branch(error)
     depth = len(error.absolute_schema_path)
     for sub in error.context:
-        if sub.absolute_schema_path[depth] == branch:
+        if _branch_of(sub, depth) == branch:
             yield from explain(sub)
 
 
-def _choose_branch(error: ValidationError) -> int:
+def _branch_of(error: ValidationError, depth: int) -> int | None:
+    """Which branch of an anyOf/oneOf (at ``depth``) an error of its context comes from.
+
+    None for a `false` branch: python-jsonschema gives its error no index.
+    """
+    path = error.absolute_schema_path
+    return int(path[depth]) if len(path) > depth else None
+
+
+def _choose_branch(error: ValidationError) -> int | None:
     branches: list[Any] = list(error.validator_value)  # type: ignore[arg-type]  # set: this is an anyOf/oneOf error
     instance = error.instance
     names = [_ref_name(branch) for branch in branches]
@@ -169,8 +180,10 @@ def _choose_branch(error: ValidationError) -> int:
         return static
     from jsonschema.exceptions import best_match
 
-    best = best_match(error.context)
-    return int(best.absolute_schema_path[len(error.absolute_schema_path)])
+    depth = len(error.absolute_schema_path)
+    # A `false` branch explains nothing ("False schema does not allow ..."): any other is a better story.
+    errors = [sub for sub in error.context if _branch_of(sub, depth) is not None] or error.context
+    return _branch_of(best_match(errors), depth)
 
 
 def _ref_name(schema: Any) -> str | None:
@@ -181,8 +194,8 @@ def _ref_name(schema: Any) -> str | None:
 def unexpected_keys(instance: dict[str, Any], schema: Any) -> list[str]:
     schema = schema if isinstance(schema, dict) else {}
     known = schema.get("properties", {})
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
-    return [key for key in instance if key not in known and not any(pattern.search(key) for pattern in patterns)]
+    patterns = list(schema.get("patternProperties", {}))
+    return [key for key in instance if key not in known and not any(search(pattern, key) for pattern in patterns)]
 
 
 def missing_property(error: ValidationError) -> str:
@@ -228,9 +241,16 @@ def message(error: ValidationError) -> str:
         options = ", ".join(show(option) for option in expected[:12]) + (", ..." if len(expected) > 12 else "")
         return f"{show(value)} is not one of {options}{_suggest(value, expected)}"
     if keyword == "pattern":
+        if timed_out(expected, value):
+            return (
+                f"{show(value)} could not be matched against the pattern {expected} within {MATCH_TIMEOUT} s "
+                "(the pattern backtracks too much), so it counts as not matching"
+            )
         return f"{show(value)} does not match the pattern {expected}"
     if keyword == "minItems":
         return f"expected at least {expected} item(s), got {len(value)}"
     if keyword in _BOUNDS:
         return _BOUNDS[str(keyword)].format(value=show(value), bound=show(expected))
+    if keyword is None:  # the schema `false`
+        return f"no value is allowed here (the schema is false), got {show(value)}"
     return error.message

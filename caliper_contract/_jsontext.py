@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+from caliper_contract._jsonvalue import TOO_LONG_MESSAGE
 from caliper_contract.pointers import pointer, tokens
 
 __all__ = ["JSONTextError", "Loaded", "Located", "Position", "as_parsed", "decode", "load", "locate", "parse"]
@@ -301,7 +302,7 @@ def locate(text: str) -> Located:
             message = _syntax_message(error.msg, found(error.pos))
             raise fail("json.syntax", message, error.pos, in_container=key) from None
         except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
-            raise fail("json.value", "number has too many digits to be read", at) from None
+            raise fail("json.value", TOO_LONG_MESSAGE, at) from None
 
     def read_key(at: int, frame: _Open) -> int:
         """Read `"key" :` at ``at``; return where the property's value starts."""

@@ -18,10 +18,16 @@ from caliper_contract.report import Violation
 #: needs this much nesting, and it keeps every later stage far from Python's
 #: recursion limit.
 MAX_DEPTH = 256
+#: Python converts integers of at most this many digits to text (its int_max_str_digits
+#: default); a longer one cannot appear in a message, so a payload with one is not checked further.
+MAX_INT_DIGITS = 4300
+_TOO_LONG = 10**MAX_INT_DIGITS
 
 
 def show(value: object, limit: int = 80) -> str:
     """A value as a person reads it in a message: JSON, cut short when long."""
+    if isinstance(value, int) and not -_TOO_LONG < value < _TOO_LONG:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)):,} digits"
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -33,12 +39,20 @@ def _too_deep(path: str) -> Violation:
     return Violation(path, "json.too-deep", "error", f"nested deeper than {MAX_DEPTH} levels; not checked further")
 
 
+TOO_LONG_MESSAGE = f"a number with more than {MAX_INT_DIGITS:,} digits is too long to check"
+
+
 @dataclass(frozen=True)
 class Scan:
     """What :func:`scan` found: JSON problems, and whether any null occurs at all."""
 
     violations: tuple[Violation, ...]
     has_null: bool
+
+    @property
+    def checkable(self) -> bool:
+        """Whether schemas can check the value: not nested too deeply, no number too long to show."""
+        return not any(v.rule == "json.too-deep" or v.message == TOO_LONG_MESSAGE for v in self.violations)
 
 
 _INFINITIES = (math.inf, -math.inf)
@@ -76,7 +90,10 @@ def scan(value: Any) -> Scan:
                 push((child, depth + 1))
             elif child is None:
                 has_null = True
-            elif kind is not int and kind is not bool and not _is_json_scalar(child):
+            elif kind is int:
+                if not -_TOO_LONG < child < _TOO_LONG:
+                    return _slow_scan(value)
+            elif kind is not bool and not _is_json_scalar(child):
                 return _slow_scan(value)
     return Scan((), has_null)
 
@@ -94,7 +111,9 @@ def _is_json_scalar(value: Any) -> bool:
         return math.isfinite(value)
     if isinstance(value, str):
         return not _has_lone_surrogate(value)
-    return value is None or isinstance(value, (int, bool))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bool(-_TOO_LONG < value < _TOO_LONG)
+    return value is None or isinstance(value, bool)
 
 
 def _locate_problems(value: Any) -> tuple[Violation, ...]:
@@ -123,6 +142,8 @@ def _locate_problems(value: Any) -> tuple[Violation, ...]:
         elif isinstance(node, float):
             if not math.isfinite(node):
                 problems.append(_not_json(path, f"{node!r} is not a JSON number"))
+        elif isinstance(node, int) and not -_TOO_LONG < node < _TOO_LONG:
+            problems.append(_not_json(path, TOO_LONG_MESSAGE))
         elif node is not None and not isinstance(node, int):
             problems.append(_not_json(path, f"a Python {type(node).__name__} has no JSON form"))
     return tuple(problems)

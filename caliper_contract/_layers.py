@@ -13,12 +13,12 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from caliper_contract import profile
+from caliper_contract import dialect, openapi, profile
 from caliper_contract._engines import Engine, compile_verdict
 from caliper_contract._explain import explain, to_violations
-from caliper_contract.openapi import resolve_pointer
-from caliper_contract.pointers import escape
+from caliper_contract.pointers import escape, resolve_pointer
 from caliper_contract.report import Violation
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class Layer:
     def __init__(
         self,
         name: str,
-        documents: Mapping[str, Any],
+        documents: openapi.Documents,
         uri: str,
         pointer: str,
         engine: Engine,
@@ -62,7 +62,10 @@ class Layer:
         # an x-rule of its own belongs to it, as in a whole-schema run.
         self.inherited = inherited
         self._shell = shell
-        if shell is None:
+        if not documents.plain(uri):
+            # Its references need referencing ($id, anchors, dynamic scopes): python-jsonschema alone.
+            self.fast = None
+        elif shell is None:
             self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
         else:
             # The shell's verdict sees it as a subschema of a copy of its document.
@@ -130,9 +133,12 @@ class Layer:
         """What python-jsonschema checks: a copy whose "#/..." references name their document.
 
         Entering through a {"$ref": "uri#pointer"} instead would resolve that
-        pointer again on every check.  Built, like the validator, only when a
-        value needs explaining.
+        pointer again on every check; a document whose references need more
+        than a pointer (``$id``, anchors) is entered so all the same.  Built,
+        like the validator, only when a value needs explaining.
         """
+        if not self.documents.plain(self.uri):
+            return {"$ref": f"{self.uri}#{quote(self.pointer, safe=_POINTER_SAFE)}"}
         source = self._shell if self._shell is not None else resolve_pointer(self.documents[self.uri], self.pointer)
         return _absolute_refs(source, self.uri)
 
@@ -141,17 +147,13 @@ class Layer:
         # Built on the first value that needs explaining: valid payloads never
         # pay for importing and compiling python-jsonschema.  (Two threads may
         # both build it; either result is the same.)
-        from jsonschema import Draft202012Validator
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
-
         from caliper_contract.formats import format_checker
+        from caliper_contract.patterns import bounded_validator_class
 
-        registry: Registry[Any] = Registry().with_resources(
-            (uri, Resource.from_contents(dict(contents), default_specification=DRAFT202012))
-            for uri, contents in self.documents.items()
+        validator: Draft202012Validator = bounded_validator_class()(
+            self.schema, registry=self.documents.registry, format_checker=format_checker()
         )
-        return Draft202012Validator(self.schema, registry=registry, format_checker=format_checker())
+        return validator
 
     def holds(self, instance: Any) -> bool:
         """Whether ``instance`` is valid here, as python-jsonschema decides (an ``if`` picking a branch).
@@ -191,7 +193,8 @@ class Layer:
         for error in self.validator.iter_errors(instance):
             for leaf in explain(error):
                 location, trail = self._walk(leaf.absolute_schema_path)
-                rule_schema = _nearest_rule(trail, self.inherited)
+                # x-rule and x-message are the profile schema's own: in an OpenAPI document they are annotations.
+                rule_schema = _nearest_rule(trail, self.inherited) if self.name != "openapi" else None
                 yield from to_violations(leaf, self.name, location, trail, rule_schema, prefix, instance)
 
     def _walk(self, schema_path: Sequence[Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -205,21 +208,36 @@ class Layer:
         document_uri = self.uri
         tokens = [token for token in self.pointer.split("/") if token]
         trail: list[dict[str, Any]] = []
-        for token in schema_path:
-            while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
-                trail.append(node)
-                uri, _, fragment = node["$ref"].partition("#")
-                document_uri = uri or document_uri
-                node = resolve_pointer(self.documents[document_uri], fragment)
-                tokens = [t for t in fragment.split("/") if t]
-            if isinstance(node, dict):
-                trail.append(node)
-            node = node[token]
-            tokens.append(escape(token))
-        name = {OPENAPI_URI: "openapi", PROFILE_URI: "timeback-profile"}.get(document_uri, self.name)
+        follow = self.documents.follow
+        rest = list(schema_path)
+        try:
+            while rest:
+                token = rest[0]
+                while isinstance(node, dict) and token not in node and isinstance(node.get("$ref"), str):
+                    trail.append(node)
+                    document_uri, fragment, node = follow(node["$ref"], document_uri, node)
+                    tokens = [t for t in fragment.split("/") if t]
+                if isinstance(node, dict):
+                    trail.append(node)
+                holder, node = node, node[token]
+                tokens.append(escape(rest.pop(0)))
+                if token == "$dynamicRef" and isinstance(node, str):
+                    # python-jsonschema names $dynamicRef in schema paths (not $ref): go on at its
+                    # target, the schema with its dynamic anchor that has the next keyword.
+                    document_uri, fragment, node = follow(node, document_uri, holder)
+                    if rest and isinstance(node, dict) and rest[0] not in node:
+                        anchored = self.documents.schemas.dynamic_anchors.get(str(node.get("$dynamicAnchor")), [])
+                        node = next((schema for schema in anchored if rest[0] in schema), node)
+                        fragment = self.documents.schemas.location_of(node) or fragment
+                    tokens = [t for t in fragment.split("/") if t]
+        except Exception:  # a schema python-jsonschema reached some other way: name what is known
+            tokens.extend(escape(token) for token in rest)
+        name = {OPENAPI_URI: "openapi", PROFILE_URI: "timeback-profile"}.get(document_uri, document_uri)
         return f"{name}#/{'/'.join(tokens)}", trail
 
 
+#: What a JSON Pointer keeps unencoded in a URI fragment.
+_POINTER_SAFE = "/~!$&'()*+,;=:@"
 #: Keywords whose meaning depends on what ``properties`` evaluated: a schema
 #: with one of them is explained whole.
 _SHELL = "x-caliper-contract-shell"
@@ -262,13 +280,23 @@ def _nearest_rule(schemas: Sequence[Any], default: dict[str, Any] | None) -> dic
 
 
 def _absolute_refs(schema: Any, uri: str) -> Any:
-    """A copy of ``schema`` whose "#..." references name ``uri``: it is validated outside its document."""
-    if isinstance(schema, dict):
-        return {
-            key: f"{uri}{value}" if key == "$ref" and isinstance(value, str) and value.startswith("#")
-            else _absolute_refs(value, uri)
-            for key, value in schema.items()
-        }  # fmt: skip
-    if isinstance(schema, list):
-        return [_absolute_refs(item, uri) for item in schema]
-    return schema
+    """A copy of ``schema`` whose "#..." references name ``uri``: it is validated outside its document.
+
+    Only schemas are rewritten: a ``$ref`` inside ``enum``, ``const`` or any
+    other keyword's data is data, and a property may be named ``$ref``.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    copied: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "$ref" and isinstance(value, str) and value.startswith("#"):
+            copied[key] = f"{uri}{value}"
+        elif key in dialect.IN_VALUE:
+            copied[key] = _absolute_refs(value, uri)
+        elif key in dialect.IN_SUBARRAY and isinstance(value, list):
+            copied[key] = [_absolute_refs(item, uri) for item in value]
+        elif key in dialect.IN_SUBVALUES and isinstance(value, dict):
+            copied[key] = {name: _absolute_refs(item, uri) for name, item in value.items()}
+        else:
+            copied[key] = value
+    return copied

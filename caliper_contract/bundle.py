@@ -22,8 +22,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from caliper_contract.dialect import IN_SUBARRAY, IN_SUBVALUES, IN_VALUE
 from caliper_contract.errors import SpecError
-from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument, resolve_pointer
+from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument
+from caliper_contract.pointers import resolve_pointer
 from caliper_contract.profile import (
     TIMEBACK_PROFILE,
     UTC_OFFSET,
@@ -68,7 +70,8 @@ def inexpressible(*, strict: bool = False) -> tuple[str, ...]:
 def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[str, Any]:
     """The envelope schema of ``document`` with the Timeback profile, as one Draft 2020-12 document."""
     components = document.contents.get("components", {}).get("schemas", {})
-    defs: dict[str, Any] = {name: _rewrite(schema, _openapi_ref) for name, schema in components.items()}
+    openapi_ref = _openapi_ref(document.source)
+    defs: dict[str, Any] = {name: _rewrite(schema, openapi_ref) for name, schema in components.items()}
     profile = load_profile_schema()
     own = {
         PROFILE: _rewrite(_profile_root(profile), _profile_ref),
@@ -106,7 +109,7 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
             + ". The date-time, uri and email formats hold only where a validator asserts formats."
         ),
         "allOf": [
-            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), _openapi_ref),
+            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), openapi_ref),
             {
                 "properties": {
                     "sendTime": send_time if strict else _without_warnings(send_time),
@@ -158,11 +161,16 @@ def _python_rules() -> dict[str, Any]:
     }
 
 
-def _openapi_ref(ref: str) -> str:
-    if not ref.startswith(_COMPONENTS):
-        # openapi.load() has checked every $ref stays in the document; only schema components can be bundled.
-        raise SpecError("<bundle>", f"$ref {ref!r} does not point at a schema component; it cannot be bundled")
-    return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+def _openapi_ref(source: str) -> Callable[[str], str]:
+    def rename(ref: str) -> str:
+        if not ref.startswith(_COMPONENTS):
+            # openapi.load() has resolved every $ref inside the document; only components/schemas can be bundled.
+            raise SpecError(
+                source, f"$ref {ref!r} does not point at a schema in components/schemas, so it cannot be bundled"
+            )
+        return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+
+    return rename
 
 
 def _profile_ref(ref: str) -> str:
@@ -179,22 +187,26 @@ def _prefixed(definitions: dict[str, Any]) -> dict[str, Any]:
     return {f"{PROFILE}.{name}": schema for name, schema in definitions.items()}
 
 
-def _rewrite(node: Any, rename: Callable[[str], str], *, schema_map: bool = False) -> Any:
-    """A copy of a schema with every ``$ref`` renamed; data keywords are copied untouched."""
-    if isinstance(node, list):
-        return [_rewrite(item, rename) for item in node]
+def _rewrite(node: Any, rename: Callable[[str], str]) -> Any:
+    """A copy of a schema with every ``$ref`` renamed; what is not a subschema is copied untouched.
+
+    Data (``enum``, ``const``, ``examples``, unknown keywords...) may look like
+    a reference, and a property may be named ``$ref``: only schemas are renamed.
+    """
     if not isinstance(node, dict):
-        return node
+        return copy.deepcopy(node)
     result: dict[str, Any] = {}
     for key, value in node.items():
-        if schema_map:
-            result[key] = _rewrite(value, rename)
-        elif key == "$ref" and isinstance(value, str):
+        if key == "$ref" and isinstance(value, str):
             result[key] = rename(value)
-        elif key in _DATA or key.startswith("x-"):
-            result[key] = copy.deepcopy(value)
+        elif key in IN_VALUE:
+            result[key] = _rewrite(value, rename)
+        elif key in IN_SUBARRAY and isinstance(value, list):
+            result[key] = [_rewrite(item, rename) for item in value]
+        elif key in IN_SUBVALUES and isinstance(value, dict):
+            result[key] = {name: _rewrite(item, rename) for name, item in value.items()}
         else:
-            result[key] = _rewrite(value, rename, schema_map=key in _SCHEMA_MAPS)
+            result[key] = copy.deepcopy(value)
     return result
 
 

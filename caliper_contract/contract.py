@@ -22,8 +22,8 @@ from caliper_contract._jsontext import JSONTextError, parse
 from caliper_contract._jsonvalue import scan
 from caliper_contract._layers import OPENAPI_URI, PROFILE_URI, Layer
 from caliper_contract.errors import SpecError
-from caliper_contract.openapi import Example, OpenAPIDocument, resolve_pointer
-from caliper_contract.pointers import tokens
+from caliper_contract.openapi import Example, OpenAPIDocument
+from caliper_contract.pointers import resolve_pointer, tokens
 from caliper_contract.report import ContractError, Report, Subject, Violation
 from caliper_contract.rules import RULES, check_ignorable
 
@@ -40,7 +40,7 @@ class Contract:
 
     def __init__(self, document: OpenAPIDocument, *, engine: Engine = "auto") -> None:
         self.document = document
-        documents = {OPENAPI_URI: document.contents, PROFILE_URI: profile.load_profile_schema()}
+        documents = openapi.Documents(document, {PROFILE_URI: profile.load_profile_schema()})
         self._envelope = Layer("openapi", documents, OPENAPI_URI, openapi.ENVELOPE_POINTER, engine)
         self._documents, self._engine = documents, engine
         self._profile = Layer("timeback-profile", documents, PROFILE_URI, "", engine)
@@ -113,9 +113,13 @@ class Contract:
                 return Report((Violation("", error.rule, "error", where + error.message),), subject)
         scanned = scan(payload)
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
-        if any(v.rule == "json.too-deep" for _, v in found):
+        if not scanned.checkable:
             return _finish(found, strict, ignored, payload, subject)
-        found.extend(layer.violations(payload, ()))
+        try:
+            found.extend(layer.violations(payload, ()))
+        except RecursionError:  # a document's recursive schema, followed down a deep payload
+            found.append(("", Violation("", "json.too-deep", "error", _TOO_DEEP_FOR_SCHEMA)))
+            return _finish(found, strict, ignored, payload, subject)
         if envelope:
             data = payload.get("data") if isinstance(payload, dict) else None
             events: list[tuple[tuple[object, ...], Any]] = (
@@ -132,6 +136,11 @@ class Contract:
                 found.extend(self._profile.violations(item, path))
                 found.extend((v.path, v) for v in profile.check_event(item, path, has_null=scanned.has_null))
         return _finish(found, strict, ignored, payload, subject)
+
+
+_TOO_DEEP_FOR_SCHEMA = (
+    "nested too deeply for python-jsonschema to follow the document's schema down to the bottom; not checked further"
+)
 
 
 def _finish(
@@ -199,11 +208,16 @@ def _event_pointer(document: OpenAPIDocument) -> str | None:
     if document.component("Event") is not None:
         return "/components/schemas/Event"
     location = openapi.ENVELOPE_POINTER
+    documents = openapi.Documents(document, {})
     node = resolve_pointer(document.contents, location)
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        location = node["$ref"][1:]
-        node = resolve_pointer(document.contents, location)
-    if isinstance(node, dict) and isinstance(node.get("properties", {}).get("data", {}).get("items"), dict):
+    try:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str):  # loops were refused at load
+            _, location, node = documents.follow(node["$ref"], document.uri, node)
+    except Exception:  # a reference out of the document: no event schema to be found there
+        return None
+    properties = node.get("properties") if isinstance(node, dict) else None
+    data = properties.get("data") if isinstance(properties, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("items"), dict):
         return f"{location}/properties/data/items"
     return None
 

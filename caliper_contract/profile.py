@@ -19,8 +19,7 @@ from typing import Any
 from caliper_contract._jsonvalue import show
 from caliper_contract._nearmiss import closest
 from caliper_contract.formats import is_date_time
-from caliper_contract.openapi import resolve_pointer
-from caliper_contract.pointers import pointer
+from caliper_contract.pointers import pointer, resolve_pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES
 

@@ -35,8 +35,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from caliper_contract.contract import Contract
-from caliper_contract.openapi import resolve_pointer
-from caliper_contract.pointers import escape
+from caliper_contract.pointers import escape, resolve_pointer
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary
 
