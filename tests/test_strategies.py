@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -394,7 +394,7 @@ def test_every_rule_with_a_breach_in_the_catalogue_can_be_broken():
 
 @pytest.mark.parametrize("rule", BREAKABLE_RULES)
 def test_each_invalid_envelope_breaks_its_rule_at_its_path_and_nothing_else(rule):
-    @settings(max_examples=20, database=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=20, database=None)
     @given(invalid_envelopes([rule]))
     def check(case):
         assert case.rule == rule

@@ -3,7 +3,9 @@
 A pinned value (``actor=``, ``subject=``, ``sensor=``, ``send_time=``) is
 checked by the contract itself: it is put into a valid envelope and validated,
 so the error a user sees names the same rule and message ``validate()`` would.
-A pinned *strategy* is checked the same way on every value it draws.
+A pinned *strategy* is checked the same way on every value it draws; the
+contract is loaded when the strategy is made, so the first draws (which
+Hypothesis's ``too_slow`` health check times) do not pay for it.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def pinned(
     if value is None:
         return None
     if isinstance(value, st.SearchStrategy):
+        _load_contract()
         return value.map(_checker(name, allow_warnings))
     if not isinstance(value, kind):
         raise InvalidArgument(f"{name}= must be a {kind.__name__} or a strategy, got {type(value).__name__} {value!r}")
@@ -102,6 +105,14 @@ def _problems(location: Sequence[object], value: object, allow_warnings: bool) -
         if (violation.path == where or violation.path.startswith(where + "/"))
         and (violation.severity == "error" or not allow_warnings)
     ]
+
+
+@lru_cache(maxsize=1)
+def _load_contract() -> None:
+    """Load the contract and compile its validators now, not in the first draws."""
+    from caliper_contract import validate
+
+    validate(_probe())
 
 
 def _probe() -> Any:

@@ -152,7 +152,7 @@ _WARNING_DICE = st.integers(0, 3)  # shrinks to 0: the warning-free value
 _PROCESS = st.sampled_from((None, False, True))
 _ATTEMPTS = st.integers(1, 5)
 _ROLES = st.sampled_from(("student", "teacher", "aide", "guardian"))
-_SHORT_TEXT = st.text(max_size=10)
+_SHORT_TEXT = values.SHORT_TEXT
 _ACTIVITY_METRIC_SETS = _subsets(ACTIVITY_METRICS)
 _TIME_METRIC_SETS = _subsets(TIME_METRICS)
 _QUESTION_COUNTS = st.integers(0, _MAX_QUESTIONS)
@@ -168,7 +168,10 @@ _UTC_STYLES = values.UTC_STYLES.map(lambda precision: (0, precision))
 _EXTENSION_KEYS = st.sampled_from(("source", "build", "locale", "sessionLength"))
 # No null: the live API rejects nulls anywhere in a Timeback event.
 _EXTENSION_VALUES = st.one_of(
-    st.text(max_size=20), st.integers(-1000, 1000), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+    values.texts(max_size=20),
+    st.integers(-1000, 1000),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
 )
 _EXTENSION_SIZES = st.integers(0, 3)
 _UNKNOWN_ACTOR_KEYS = st.sampled_from(("grade", "userId", "locale"))

@@ -1,10 +1,9 @@
-"""Realistic leaf values: URLs, ids, emails, times, names.
+"""Realistic leaf values: URLs, ids, emails, times, names, text.
 
 Each value shrinks towards a short, readable one: the first element of a
 ``sampled_from``, zero, the earliest time.  Variety beyond the realistic values
-comes from Hypothesis's own strategies (``st.emails``, ``st.text``) as the
-*second* branch of a ``one_of``, so a failing example still shrinks to the
-readable form.
+(any text, any email address) is the *second* branch of a choice, so a failing
+example still shrinks to the readable form.
 
 Speed: Hypothesis spends tens of microseconds on every choice it makes, so
 these values take few: a OneRoster URL is two choices (host, sourcedId), a time
@@ -12,13 +11,22 @@ two (milliseconds since 2020, style), where ``st.datetimes()`` or
 ``st.from_regex()`` would take many.  The ``draw_*`` functions draw straight
 from prebuilt strategies inside a composite; the strategy versions wrap them
 for use elsewhere.
+
+Fresh runs: no strategy here makes Hypothesis build its Unicode tables.
+``st.text()``, ``st.characters()`` and ``st.emails()`` compute them on first
+use (over a second for ``st.text()``'s default alphabet) and cache them in
+``.hypothesis/``, which a CI run never has; inside a composite that first use
+falls in the first draws, which Hypothesis's ``too_slow`` health check times.
+So text is drawn from a fixed alphabet and from code points (:func:`texts`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import string
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from hypothesis import strategies as st
@@ -51,7 +59,6 @@ _UUID_NUMBERS = st.integers(0, 2**128 - 1)
 _PAGE_NUMBERS = st.integers(1, 99_999)
 # Small numbers read well ("users/0"); larger ones become UUIDs, as many OneRoster sourcedIds are.
 _SMALL = 100_000
-_TEXT = st.text(min_size=1, max_size=40)
 _REALISTIC_FIRST = st.integers(0, 7)  # 0-6: a realistic value (where examples shrink to); 7: any text
 
 
@@ -94,9 +101,12 @@ def draw_text(draw: st.DrawFn, realistic: st.SearchStrategy[str]) -> str:
     return draw(realistic) if draw(_REALISTIC_FIRST) < 7 else draw(_TEXT)
 
 
-def draw_email(draw: st.DrawFn) -> str:
-    """first.last@school addresses, sometimes anything Hypothesis's ``emails()`` makes at those domains."""
-    return draw(_REALISTIC_EMAILS) if draw(_REALISTIC_FIRST) < 7 else draw(_ANY_EMAILS)
+def draw_email(draw: st.DrawFn, addresses: EmailAddresses | None = None) -> str:
+    """first.last@school addresses, sometimes any local part the contract accepts at those domains."""
+    addresses = addresses or _DEFAULT_EMAILS
+    if draw(_REALISTIC_FIRST) < 7:
+        return draw(addresses.realistic)
+    return f"{draw(_LOCAL_PARTS)}@{draw(addresses.domains)}"
 
 
 def draw_time(draw: st.DrawFn, styles: st.SearchStrategy[tuple[int, str]] = LOCAL_STYLES) -> str:
@@ -120,10 +130,69 @@ def realistic(*names: str) -> st.SearchStrategy[str]:
     return st.sampled_from(names)
 
 
-_REALISTIC_EMAILS = st.sampled_from(
-    tuple(f"{first}.{last}@{domain}" for first in _FIRST_NAMES for last in _LAST_NAMES for domain in _EMAIL_DOMAINS)
+# Characters for free text, readable ones first (where examples shrink to), then
+# the ones that break senders: JSON escapes and control characters, accents and
+# a combining mark, right-to-left and CJK scripts, zero-width, byte-order-mark
+# and line-separator characters (U+2028 ends a line in JavaScript), private-use
+# and noncharacter code points, and characters outside the Basic Multilingual
+# Plane (two UTF-16 code units each).
+_ALPHABET = (
+    string.ascii_lowercase
+    + string.ascii_uppercase
+    + string.digits
+    + " .,-_'!?&()"
+    + '"\\/\t\n\r\x00\x1b\x7f'
+    + "éñüßøçÅ\u0301ΩЖ"
+    + "中文日本語한국어עבריתعربي"
+    + "\u00a0\u200b\u200d\u200e\u200f\u2028\u2029\ufeff\ue000\ufffd\uffff"
+    + "😀👩\U0001f3fd\U0001d518\U0002000b"
 )
-_ANY_EMAILS = st.emails(domains=st.sampled_from(_EMAIL_DOMAINS))
+_SURROGATES = range(0xD800, 0xE000)
+# Any code point but a surrogate (a str holding one cannot be sent as UTF-8): the
+# n-th such code point, so no draw is ever rejected.
+_ANY_CODE_POINT = st.integers(0, 0x10FFFF - len(_SURROGATES)).map(
+    lambda n: chr(n + len(_SURROGATES) if n >= _SURROGATES.start else n)
+)
+_CHARACTERS = st.one_of(st.sampled_from(_ALPHABET), _ANY_CODE_POINT)
+
+
+def texts(*, min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
+    """Text of ``min_size`` to ``max_size`` characters: any code point but a surrogate.
+
+    Written here rather than taken from ``st.text()``: its alphabets need the
+    Unicode tables described above.  Shrinks to ``""`` or to ``"a"``s.
+    """
+    return st.lists(_CHARACTERS, min_size=min_size, max_size=max_size).map("".join)
+
+
+_TEXT = texts(min_size=1, max_size=40)
+SHORT_TEXT = texts(max_size=10)
+
+# The email format (formats.py) takes any local part without "@" or whitespace:
+# dot-separated atoms of RFC 5322's characters, and letters beyond ASCII
+# (internationalised addresses, RFC 6531).  Shrinks to "a".
+_ATOM_ALPHABET = string.ascii_lowercase + string.digits + string.ascii_uppercase + "!#$%&'*+-/=?^_`{|}~" + "éüñøß中文"
+_ATOMS = st.lists(st.sampled_from(_ATOM_ALPHABET), min_size=1, max_size=16).map("".join)
+_LOCAL_PARTS = st.lists(_ATOMS, min_size=1, max_size=3).map(".".join)
+
+
+@dataclass(frozen=True)
+class EmailAddresses:
+    """Where email addresses come from: realistic first.last ones, and the domains of any others."""
+
+    realistic: st.SearchStrategy[str]
+    domains: st.SearchStrategy[str]
+
+    @classmethod
+    def at(cls, domains: tuple[str, ...]) -> EmailAddresses:
+        names = [f"{first}.{last}" for first in _FIRST_NAMES for last in _LAST_NAMES]
+        return cls(
+            realistic=st.sampled_from(tuple(f"{name}@{domain}" for name in names for domain in domains)),
+            domains=st.sampled_from(domains),
+        )
+
+
+_DEFAULT_EMAILS = EmailAddresses.at(_EMAIL_DOMAINS)
 PERSON_NAMES = st.sampled_from(tuple(f"{first} {last}".title() for first in _FIRST_NAMES for last in _LAST_NAMES))
 APP_NAMES = realistic("PowerPath UI", "AlphaRead", "Math Academy", "Vocab Builder")
 ACTIVITY_NAMES = realistic("Answered quiz", "Read chapter 3", "Practice set 12", "Unit test")
