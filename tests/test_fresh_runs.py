@@ -38,6 +38,19 @@ STRATEGIES = (
     "invalid_envelopes()",
     "invalid_envelopes(severity='error')",
     "invalid_envelopes(['openapi.pattern', 'openapi.type'])",
+    "actors()",
+    "actors(allow_warnings=True)",
+    "emails()",
+    "emails(domains=['alpha.school'])",
+    "user_urls(allow_warnings=True)",
+    "course_urls(allow_warnings=True)",
+    "activity_urls()",
+    "subjects(allow_warnings=True)",
+    "activity_metrics(allow_warnings=True)",
+    "time_metrics(allow_warnings=True)",
+    "event_ids()",
+    "timestamps()",
+    "timestamps(utc=True)",
 )
 
 CONFTEST = """

@@ -33,6 +33,7 @@ from caliper_contract.errors import UnknownRuleError
 from caliper_contract.payload import MAX_DEPTH
 from caliper_contract.pointers import pointer
 from caliper_contract.rules import RULES, check_rule_ids
+from caliper_contract.strategies import _fields as fields
 from caliper_contract.strategies import _timeback as timeback
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary
@@ -791,7 +792,7 @@ def _metric(scene: _Scene, name: str, value: Any) -> int:
 def _activity_metric_count(draw: st.DrawFn) -> _Breach:
     scene = _scene(draw, "activity")
     items = scene.item["generated"]["items"]
-    present = tuple(item["type"] for item in items if item["type"] in timeback.COUNT_METRICS) or ("masteredUnits",)
+    present = tuple(item["type"] for item in items if item["type"] in fields.COUNT_METRICS) or ("masteredUnits",)
     name = _choose(draw, present)
     index = _metric(scene, name, 0)
     value = items[index]["value"]

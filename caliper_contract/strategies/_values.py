@@ -52,7 +52,7 @@ _MILLISECONDS = st.integers(0, 16 * 365 * 86_400_000)  # 2020 to 2035
 # Offsets in minutes, UTC first so times shrink to "Z"; then how many second decimals.
 _OFFSETS = (0, 60, -300, 330, 120, -480, 545, -210)
 _PRECISIONS = ("milliseconds", "seconds", "microseconds")
-UTC_STYLES = st.sampled_from(_PRECISIONS)
+UTC_STYLES = st.sampled_from(tuple((0, precision) for precision in _PRECISIONS))
 LOCAL_STYLES = st.sampled_from(tuple((offset, precision) for offset in _OFFSETS for precision in _PRECISIONS))
 NON_UTC_STYLES = st.sampled_from(tuple((offset, precision) for offset in _OFFSETS[1:] for precision in _PRECISIONS))
 _UUID_NUMBERS = st.integers(0, 2**128 - 1)
@@ -60,6 +60,7 @@ _PAGE_NUMBERS = st.integers(1, 99_999)
 # Small numbers read well ("users/0"); larger ones become UUIDs, as many OneRoster sourcedIds are.
 _SMALL = 100_000
 _REALISTIC_FIRST = st.integers(0, 7)  # 0-6: a realistic value (where examples shrink to); 7: any text
+_WARNING_DICE = st.integers(0, 3)  # shrinks to 0: the warning-free value
 
 
 def as_strategy(drawer: Callable[[st.DrawFn], T]) -> st.SearchStrategy[T]:
@@ -107,6 +108,11 @@ def draw_email(draw: st.DrawFn, addresses: EmailAddresses | None = None) -> str:
     if draw(_REALISTIC_FIRST) < 7:
         return draw(addresses.realistic)
     return f"{draw(_LOCAL_PARTS)}@{draw(addresses.domains)}"
+
+
+def draw_warning(draw: st.DrawFn, allow_warnings: bool) -> bool:
+    """Whether this value is a warning-level one: never unless warnings are allowed, then about one in four."""
+    return allow_warnings and draw(_WARNING_DICE) == 3
 
 
 def draw_time(draw: st.DrawFn, styles: st.SearchStrategy[tuple[int, str]] = LOCAL_STYLES) -> str:
