@@ -195,3 +195,132 @@ def test_a_broken_pyproject_table_is_a_usage_error_naming_it(pytester):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*pyproject.toml: [[]tool.caliper-contract[]] strict must be true or false*"])
     assert "Traceback" not in result.stderr.str()
+
+
+# A small sender, as an app team has one: it builds envelopes from its own records.
+SENDER = """
+import uuid
+
+BUG = "{bug}"
+
+
+def activity(student, lesson, correct, total, finished_at):
+    items = [{"type": "totalQuestions", "value": total}, {"type": "correctQuestions", "value": correct}]
+    if BUG == "correct over total":
+        items[1]["value"] = total + 1
+    event = {
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "eventTime": finished_at,
+        "profile": "TimebackProfile",
+        "type": "ActivityEvent",
+        "actor": {"id": student["id"], "type": "TimebackUser", "email": student["email"]},
+        "action": "Completed",
+        "object": {
+            "id": lesson["url"],
+            "type": "TimebackActivityContext",
+            "subject": lesson["subject"],
+            "app": {"name": "Math Garden"},
+            "course": {"id": lesson["course"]},
+        },
+        "generated": {"id": f"urn:uuid:{uuid.uuid4()}", "type": "TimebackActivityMetricsCollection", "items": items},
+    }
+    if BUG == "explicit nulls":
+        event["object"]["activity"] = None
+    return envelope(event, finished_at)
+
+
+def time_spent(student, lesson, milliseconds, finished_at):
+    seconds = milliseconds if BUG == "milliseconds" else milliseconds / 1000
+    metric = {"type": "waste", "value": seconds, "subType": "eating"}
+    if BUG == "snake case":
+        metric["sub_type"] = metric.pop("subType")
+    event = {
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "eventTime": finished_at,
+        "profile": "TimebackProfile",
+        "type": "TimeSpentEvent",
+        "actor": {"id": student["id"], "type": "TimebackUser", "email": student["email"]},
+        "action": "SpentTime",
+        "object": {
+            "id": lesson["url"],
+            "type": "TimebackActivityContext",
+            "subject": lesson["subject"],
+            "app": {"name": "Math Garden"},
+        },
+        "generated": {
+            "id": f"urn:uuid:{uuid.uuid4()}",
+            "type": "TimebackTimeSpentMetricsCollection",
+            "items": [metric],
+        },
+    }
+    return envelope(event, finished_at)
+
+
+def envelope(event, send_time):
+    return {
+        "sensor": "https://app.example.com",
+        "sendTime": send_time,
+        "dataVersion": "http://purl.imsglobal.org/ctx/caliper/v1p2",
+        "data": [event],
+    }
+"""
+
+SENDER_TESTS = """
+from hypothesis import given
+from hypothesis import strategies as st
+
+import sender
+from caliper_contract.strategies import activity_urls, actors, course_urls, subjects, timestamps
+
+lessons = st.fixed_dictionaries({"url": activity_urls(), "subject": subjects(), "course": course_urls()})
+
+
+@given(student=actors(), lesson=lessons, total=st.integers(0, 50), data=st.data(), at=timestamps(utc=True))
+def test_activity(caliper_contract, student, lesson, total, data, at):
+    correct = data.draw(st.integers(0, total))
+    caliper_contract.assert_valid(sender.activity(student, lesson, correct, total, at))
+
+
+@given(student=actors(), lesson=lessons, milliseconds=st.integers(60_000, 300_000), at=timestamps(utc=True))
+def test_time_spent(caliper_contract, student, lesson, milliseconds, at):
+    caliper_contract.assert_valid(sender.time_spent(student, lesson, milliseconds, at))
+"""
+
+
+def _sender_suite(pytester: pytest.Pytester, bug: str) -> pytest.RunResult:
+    pytester.makepyfile(sender=SENDER.replace("{bug}", bug), test_sender=SENDER_TESTS)
+    # In a process of its own, as a team's CI runs it: a fresh Hypothesis, no state from this session.
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+
+
+def test_a_sender_suite_with_given_and_the_fixture_passes_when_the_sender_is_right(pytester):
+    result = _sender_suite(pytester, "none")
+    result.assert_outcomes(passed=2)
+    assert "ContractWarning" not in result.stdout.str()
+    assert "HealthCheck" not in result.stdout.str()
+
+
+@pytest.mark.parametrize(
+    ("bug", "test", "rule"),
+    [
+        ("explicit nulls", "test_activity", "timeback.null"),
+        ("correct over total", "test_activity", "timeback.activity-metric.correct-exceeds-total"),
+        ("snake case", "test_time_spent", "timeback.misnamed-property"),
+    ],
+)
+def test_a_sender_bug_fails_its_test_naming_the_rule(pytester, bug, test, rule):
+    result = _sender_suite(pytester, bug)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([f"FAILED test_sender.py::{test} - *"])
+    assert f"[{rule}]" in result.stdout.str()
+
+
+def test_milliseconds_sent_as_seconds_show_in_the_warnings_summary(pytester):
+    result = _sender_suite(pytester, "milliseconds")
+    outcomes = result.parseoutcomes()
+    assert (outcomes["passed"], outcomes.get("failed", 0)) == (2, 0)
+    assert outcomes["warnings"] >= 1
+    summary = result.stdout.str().split("warnings summary", 1)[1]
+    assert "test_sender.py::test_time_spent" in summary
+    assert "ContractWarning: /data/0/generated/items/0/value" in summary
+    assert "[timeback.time-metric.over-a-day]" in summary
