@@ -17,7 +17,9 @@ it was.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import difflib
+import errno
 import os
 import re
 import shutil
@@ -160,7 +162,8 @@ def _current(plan: FilePlan, path: Path) -> Iterator[tuple[int, bytes, bytes | N
 
 def write(plan: FilePlan) -> None:
     """Write the plan's changes into the file: a new file beside it, then renamed over it, so no reader or
-    crash ever sees half of one; the file's permission bits are kept, and a symbolic link still points at it.
+    crash ever sees half of one; the file's permission bits (and owner, where allowed) are kept, a symbolic
+    link still points at it, and a file that is not writable is not replaced.
 
     OSError when it cannot be written, :class:`FileChanged` when it changed since it was planned.
     """
@@ -168,12 +171,17 @@ def write(plan: FilePlan) -> None:
         return
     assert plan.source.path is not None
     target = Path(os.path.realpath(plan.source.path))
+    if not os.access(target, os.W_OK):  # a read-only file is not replaced, though its folder would allow it
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(target))
+    status = target.stat()
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".fixing", dir=target.parent)
     try:
         with os.fdopen(descriptor, "wb") as out:
             for _, data, new in _current(plan, target):
                 out.write(data if new is None else new)
         shutil.copymode(target, temporary)
+        with contextlib.suppress(OSError):  # the owner stays where the user may say so (the same user, or root)
+            os.chown(temporary, status.st_uid, status.st_gid)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from caliper_contract._filefix import FileChanged, LocatedFix, plan, unified_diff, write
-from caliper_contract._files import Finding, Source, whole_file
+from caliper_contract._files import Finding, Source
 from caliper_contract.cli import _output
 from caliper_contract.cli._check import FileChecker
 from caliper_contract.cli._render import FixCounts, FixKey, Run, text
@@ -31,8 +31,8 @@ class Fixing:
     """What fixing the files of one run did, or with ``--diff`` would do."""
 
     counts: FixCounts
-    #: Files that could not be written, or changed while being fixed: one finding each.
-    failures: tuple[Finding, ...] = ()
+    #: Files that could not be written, or changed while being fixed: what to say of each (exit status 2).
+    failures: tuple[str, ...] = ()
     #: Files, or texts in them, that could not be read, and arguments that named no file.
     problems: tuple[Finding, ...] = ()
     diff: str = ""
@@ -42,7 +42,7 @@ def fix_files(sources: Iterable[Source | Finding], checker: FileChecker, *, unsa
     """Fix (``writing``) or plan the fixes of every source; never raises for what a file holds."""
     options = checker.options
     fixes = files = left_alone = 0
-    failures: list[Finding] = []
+    failures: list[str] = []
     problems: list[Finding] = []
     diffs: list[str] = []
     for source in sources:
@@ -64,10 +64,10 @@ def fix_files(sources: Iterable[Source | Finding], checker: FileChecker, *, unsa
             else:
                 diffs.append(unified_diff(planned))
         except FileChanged as error:
-            failures.append(whole_file(source.name, f"not fixed: {error}"))
+            failures.append(f"not fixed: {error}")
             continue
         except OSError as error:
-            failures.append(whole_file(source.name, f"cannot fix: {error.strerror or error}"))
+            failures.append(f"cannot fix {source.name}: {error.strerror or error}")
             continue
         fixes += len(planned.fixes)
         files += 1
@@ -80,7 +80,6 @@ def show_diff(
     """``check --diff``: the diff on standard output (or ``output``), what could not be read and a summary on
     standard error; the exit status."""
     fixing = fix_files(sources, checker, unsafe=unsafe, writing=False)
-    unusable = fixing.problems + fixing.failures
     try:
         _output.write(fixing.diff, output)
     except BrokenPipeError:
@@ -88,12 +87,18 @@ def show_diff(
     except _output.OutputError as error:
         _output.error_line("caliper-contract", str(error))
         return 2
-    if sys.stderr is not None:
-        if unusable:
-            sys.stderr.write(text(Run(unusable, 0, quiet=True)))
-        if not quiet:
-            print(diff_summary(fixing.counts), file=sys.stderr)
-    return 2 if unusable else 1 if fixing.diff else 0
+    if sys.stderr is not None and fixing.problems:
+        sys.stderr.write(text(Run(fixing.problems, 0, quiet=True)))
+    report_failures(fixing)
+    if sys.stderr is not None and not quiet:
+        print(diff_summary(fixing.counts), file=sys.stderr)
+    return 2 if fixing.problems or fixing.failures else 1 if fixing.diff else 0
+
+
+def report_failures(fixing: Fixing) -> None:
+    """Each file that could not be fixed, one line on standard error."""
+    for failure in fixing.failures:
+        _output.error_line("caliper-contract", failure)
 
 
 def diff_summary(counts: FixCounts) -> str:

@@ -177,6 +177,7 @@ def _check_more_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _check(args: argparse.Namespace) -> int:
     from caliper_contract._files import STDIN, Finding
+    from caliper_contract.cli import _fix
     from caliper_contract.cli._check import FileChecker, Tally
     from caliper_contract.cli._discover import sources
     from caliper_contract.cli._render import REPORTERS, STATISTICS, Run
@@ -196,18 +197,16 @@ def _check(args: argparse.Namespace) -> int:
     except OptionError as error:  # an unknown rule id, a bad pattern
         raise UsageError(str(error)) from None
     checker = FileChecker(_contract(args, settings), options)
-    fixing = _fix_files(args, checker, exclude)
-    if isinstance(fixing, int):
-        return fixing  # --diff
 
     tally = Tally()
     try:
+        fixing = _fix_files(args, checker, exclude)
+        if isinstance(fixing, int):
+            return fixing  # --diff
         for source in sources(args.paths, stdin_name=args.stdin_name, exclude=exclude):
             tally.add(source if isinstance(source, Finding) else checker.check(source))
     except SpecError as error:  # --kind event with a document that has no Event schema
         raise UsageError(str(error)) from None
-    if fixing is not None:
-        tally.findings.extend(fixing.failures)
     shown = [finding for finding in tally.findings if finding.severity == "error"] if args.quiet else tally.findings
     color = args.format == "text" and _use_color(args.color, args.output_file)
     fixed = None if fixing is None else fixing.counts
@@ -223,6 +222,9 @@ def _check(args: argparse.Namespace) -> int:
         _stop_writing()
     except _output.OutputError as error:
         raise UsageError(str(error)) from None
+    if fixing is not None and fixing.failures:
+        _fix.report_failures(fixing)
+        return UNUSABLE
     return tally.status(exit_zero=args.exit_zero)
 
 
