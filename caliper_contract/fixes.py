@@ -401,30 +401,32 @@ def _try(
     check: Callable[[Any], Report],
     refused: set[tuple[Any, ...]],
 ) -> tuple[list[_Edit], Report]:
-    """Make the proposed edits together, keep those the contract says mend their violations; the new report.
+    """Make the proposed edits, keep those the contract says mend their violations; the new report.
 
-    One validation for all of them in the common case.  An edit that does not
-    mend its violation is undone and refused for good, and the rest are tried
-    again without it.
+    All together first: one validation in the common case, where each mends its
+    violation.  Otherwise one at a time, in order, each judged on its own: an
+    edit that does not mend its violation is undone and refused for good (two
+    nulls of one object may each be removable, but not both).
     """
-    pending = list(proposed)
-    while pending:
-        made: list[tuple[_Edit, Callable[[], None]]] = []
-        for edit in pending:
-            undo = edit.apply(value)
-            if undo is not None:  # None: an earlier edit of this round took the place it needs
-                made.append((edit, undo))
-        if not made:
-            break
+    made = [(edit, undo) for edit in proposed if (undo := edit.apply(value)) is not None]
+    trial = check(value) if made else report
+    if all(edit.mends(report, trial) for edit, _ in made):
+        return [edit for edit, _ in made], trial
+    for _, undo in reversed(made):
+        undo()
+    kept: list[_Edit] = []
+    for edit in proposed:
+        undo_one = edit.apply(value)
+        if undo_one is None:  # an edit kept before it took the place it needs
+            continue
         trial = check(value)
-        failed = [edit for edit, _ in made if not edit.mends(report, trial)]
-        if not failed:
-            return [edit for edit, _ in made], trial
-        for _, undo in reversed(made):
-            undo()
-        refused.update(edit.key for edit in failed)
-        pending = [edit for edit, _ in made if edit not in failed]
-    return [], report
+        if edit.mends(report, trial):
+            kept.append(edit)
+            report = trial
+        else:
+            undo_one()
+            refused.add(edit.key)
+    return kept, report
 
 
 def _original(path: tuple[str, ...], renames: Sequence[tuple[tuple[str, ...], str, str]]) -> tuple[str, ...]:

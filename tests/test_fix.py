@@ -143,6 +143,15 @@ def test_nulls_on_properties_that_are_not_required_are_removed_and_null_items_of
     assert [v.path for v in validate(result.value) if v.rule == "timeback.null"] == ["/data/0/generated/items/4"]
 
 
+def test_of_two_nulls_in_one_object_the_one_that_may_go_goes_and_the_required_one_stays():
+    envelope = seeds.activity()
+    envelope["data"][0]["object"]["course"] = {"id": None, "name": None}  # a course must have an id
+    result = fix(envelope)
+    assert [applied.path for applied in result.fixes] == ["/data/0/object/course/name"]
+    assert result.value["data"][0]["object"]["course"] == {"id": None}
+    assert fix(result.value).fixes == ()
+
+
 def test_numbers_are_never_changed():
     envelope = seeds.activity()
     items = envelope["data"][0]["generated"]["items"]
