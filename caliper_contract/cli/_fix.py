@@ -117,10 +117,10 @@ def suggested(
         if finding.rule is not None and (fix := RULES[finding.rule].fix) is not None and (fix.safe or unsafe)
     }
     found: dict[FixKey, LocatedFix] = {}
+    options = checker.options
     for source in sources:
         if isinstance(source, Finding) or source.path is None or source.name not in wanted:
             continue
-        options = checker.options
         fixer = Fixer(checker.contract, unsafe=unsafe, ignore=options.ignored_in(source.path), select=options.select)
         for located in plan(source, fixer, options.kind).fixes:
             found[(located.file, located.line, located.column, located.pointer, located.fix.rule)] = located
