@@ -35,7 +35,6 @@ from caliper_contract._jsontext import JSONTextError, Position, decode, line_ind
 from caliper_contract._jsonvalue import show
 from caliper_contract._nearmiss import near_misses
 from caliper_contract.contract import Contract
-from caliper_contract.openapi import resolve_pointer
 from caliper_contract.pointers import pointer, tokens
 from caliper_contract.profile import TIMEBACK_PROFILE, is_event, load_profile_schema
 from caliper_contract.report import Report, Violation
@@ -286,10 +285,7 @@ class Fixer:
         name, _, where = location.partition("#")
         # The names caliper_contract._layers gives the two documents in schema locations.
         document = {"openapi": self.contract.document.contents, "timeback-profile": _profile_schema()}.get(name)
-        try:
-            return resolve_pointer(document, where) if document is not None else None
-        except (KeyError, IndexError, TypeError, ValueError):
-            return None
+        return _at(document, tokens(where)) if document is not None else None
 
     def _allowed(self, violation: Violation) -> tuple[Any, ...]:
         location = violation.schema_location or ""
@@ -439,7 +435,7 @@ def _original(path: tuple[str, ...], renames: Sequence[tuple[tuple[str, ...], st
 
 
 def _at(value: Any, path: Sequence[str]) -> Any:
-    """The value at these pointer tokens, or None when there is none (a null is never looked for here)."""
+    """The value at these pointer tokens (in a payload, or a schema document), or None when there is none."""
     for token in path:
         if isinstance(value, dict):
             value = value.get(token)
