@@ -15,26 +15,32 @@ from typing import TYPE_CHECKING, Any
 
 from caliper_contract.errors import CaliperContractError, ConfigError, ContractWarning, SpecError, UnknownRuleError
 from caliper_contract.report import ContractError, Report, Violation
-from caliper_contract.rules import RULES, Rule
+from caliper_contract.rules import RULES, Fix, Rule
 
 if TYPE_CHECKING:
     from caliper_contract.contract import Contract, assert_valid, validate, validate_event
+    from caliper_contract.fixes import AppliedFix, Fixed, fix, fix_event
     from caliper_contract.openapi import Example
 
 __all__ = [
     "RULES",
+    "AppliedFix",
     "CaliperContractError",
     "ConfigError",
     "Contract",
     "ContractError",
     "ContractWarning",
     "Example",
+    "Fix",
+    "Fixed",
     "Report",
     "Rule",
     "SpecError",
     "UnknownRuleError",
     "Violation",
     "assert_valid",
+    "fix",
+    "fix_event",
     "validate",
     "validate_event",
 ]
@@ -46,6 +52,10 @@ _LAZY = {
     "validate": "caliper_contract.contract",
     "validate_event": "caliper_contract.contract",
     "Example": "caliper_contract.openapi",
+    "AppliedFix": "caliper_contract.fixes",
+    "Fixed": "caliper_contract.fixes",
+    "fix": "caliper_contract.fixes",
+    "fix_event": "caliper_contract.fixes",
 }
 
 

@@ -112,17 +112,22 @@ def _unknown_or_misnamed(
     target), so it also stands for "missing required property" there.
     """
     key = str(path[-1])
-    parent = trail[-2] if len(trail) >= 2 else {}
-    documented = [name for name, schema in parent.get("properties", {}).items() if name != key and _readable(schema)]
-    meant = closest(key, documented)
+    names = documented(trail[-2] if len(trail) >= 2 else {}, key)
+    meant = closest(key, names)
     holder = _at(instance, list(error.absolute_path)[:-1])
     if meant is not None and isinstance(holder, dict) and meant not in holder:
         misnamed = "timeback.misnamed-property"
         words = f"{show(key)} is not read by Timeback; did you mean {show(meant)}?"
         return target(path[:-1], meant), Violation(pointer(path), misnamed, RULES[misnamed].severity, words, location)
     unknown = "timeback.unknown-property"
-    words = unknown_property(key, documented)
+    words = unknown_property(key, names)
     return pointer(path), Violation(pointer(path), unknown, RULES[unknown].severity, words, location)
+
+
+def documented(parent: Any, key: str) -> list[str]:
+    """The properties the profile schema ``parent`` documents for an object, but ``key``: what ``key`` may stand for."""
+    properties = parent.get("properties", {}) if isinstance(parent, dict) else {}
+    return [name for name, schema in properties.items() if name != key and _readable(schema)]
 
 
 def _readable(schema: Any) -> bool:

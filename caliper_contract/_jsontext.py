@@ -30,6 +30,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
@@ -37,7 +38,20 @@ from typing import Any, Literal, NamedTuple
 from caliper_contract._jsonvalue import TOO_LONG_MESSAGE
 from caliper_contract.pointers import pointer, tokens
 
-__all__ = ["JSONTextError", "Loaded", "Located", "Position", "as_parsed", "decode", "load", "locate", "parse"]
+__all__ = [
+    "JSONTextError",
+    "Loaded",
+    "Located",
+    "Position",
+    "Spans",
+    "as_parsed",
+    "decode",
+    "line_index",
+    "load",
+    "locate",
+    "parse",
+    "spans",
+]
 
 #: The rules a text that cannot be read breaks (ids in caliper_contract.rules.RULES).
 TextRule = Literal["json.syntax", "json.duplicate-key", "json.value"]
@@ -372,3 +386,101 @@ def locate(text: str) -> Located:
                 continue
             what = "a property value" if closing == "}" else "an array item"
             raise fail("json.syntax", f"expected ',' or '{closing}' after {what}, {found(at)}", at, in_container=True)
+
+
+class Spans:
+    """Where one value of a JSON text is, as offsets: ``text[start:end]`` is its JSON; a property's key likewise.
+
+    ``children`` are an object's properties by key (in text order) or an
+    array's items; None for a scalar.  What :func:`spans` gives, to edit a text
+    at its values without touching anything else.
+    """
+
+    __slots__ = ("children", "end", "key", "start")
+
+    def __init__(self, start: int, children: dict[str, Spans] | list[Spans] | None = None) -> None:
+        self.start = start
+        self.end = start
+        #: For a property's value: where its key is, quotes included.
+        self.key: tuple[int, int] | None = None
+        self.children = children
+
+    def find(self, path: list[str]) -> Spans | None:
+        """The spans of the value at these JSON Pointer tokens, or None when the text has none there."""
+        node: Spans | None = self
+        for token in path:
+            children = node.children if node is not None else None
+            if isinstance(children, dict):
+                node = children.get(token)
+            elif isinstance(children, list) and _ARRAY_INDEX.fullmatch(token) and int(token) < len(children):
+                node = children[int(token)]
+            else:
+                return None
+        return node
+
+
+def spans(text: str) -> Spans:
+    """Where each value, and each property's key, of one JSON text is (see :class:`Spans`).
+
+    For a text :func:`load` has accepted: it reads without the words and
+    positions :func:`locate` gives a broken text, and raises ValueError on one.
+    Like :func:`locate` it is iterative, so any depth is safe, and it runs only
+    when a text is to be edited, so :func:`load` pays nothing for it.
+    """
+    stack: list[tuple[Spans, str, tuple[int, int]]] = []  # open containers, each with the key being read
+
+    def read_key(at: int) -> tuple[str, tuple[int, int], int]:
+        """`"key" :` at ``at``: the key, where it is, and where its value starts."""
+        key, after = _SCALARS.raw_decode(text, at) if text.startswith('"', at) else (None, at)
+        colon = _skip(text, after)
+        if not isinstance(key, str) or not text.startswith(":", colon):
+            raise ValueError(f"expected a property name at offset {at}")
+        return key, (at, after), _skip(text, colon + 1)
+
+    at = _skip(text, 0)
+    while True:
+        char = text[at : at + 1]
+        if char in ("{", "["):
+            node = Spans(at, {} if char == "{" else [])
+            inner = _skip(text, at + 1)
+            if not text.startswith("}" if char == "{" else "]", inner):
+                key, key_span, at = read_key(inner) if char == "{" else ("", (inner, inner), inner)
+                stack.append((node, key, key_span))
+                continue
+            node.end = inner + 1
+        else:
+            node = Spans(at)
+            try:
+                node.end = _SCALARS.raw_decode(text, at)[1]  # a ValueError where no value starts
+            except _Constant as constant:
+                raise ValueError(f"{constant.name} at offset {at}") from None
+        # A value is complete: put it in its container, then read what follows.
+        while True:
+            at = _skip(text, node.end)
+            if not stack:
+                if at != len(text):
+                    raise ValueError(f"extra text at offset {at}")
+                return node
+            container, key, key_span = stack[-1]
+            children = container.children
+            if isinstance(children, dict):
+                node.key = key_span
+                children[key] = node
+            else:
+                children.append(node)  # type: ignore[union-attr]  # a container's spans have children
+            if text.startswith(",", at):
+                at = _skip(text, at + 1)
+                if isinstance(children, dict):
+                    key, key_span, at = read_key(at)
+                    stack[-1] = (container, key, key_span)
+                break
+            if not text.startswith("}" if isinstance(children, dict) else "]", at):
+                raise ValueError(f"expected ',' or the end of a container at offset {at}")
+            stack.pop()
+            container.end = at + 1
+            node = container
+
+
+def line_index(text: str) -> Callable[[int], Position]:
+    """The line and column of an offset into ``text``, counted as every position here is."""
+    return _LineIndex(text).position

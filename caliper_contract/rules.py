@@ -7,7 +7,9 @@ is checked either by the Timeback profile schema (``x-rule`` in
 (one rule per JSON Schema keyword) or by a small Python check in
 :mod:`caliper_contract.profile`; ``timeback.misnamed-property`` is the one
 unknown property (``timeback.unknown-property``) that is a near miss of a
-documented, absent one (:mod:`caliper_contract._explain`).
+documented, absent one (:mod:`caliper_contract._explain`).  A rule whose
+violations have exactly one right edit declares it (``Rule.fix``);
+:mod:`caliper_contract.fixes` makes it.
 """
 
 from __future__ import annotations
@@ -35,6 +37,39 @@ Source = Literal["openapi", "prose", "observed", "derived", "json"]
 #: What a rule is about: JSON text and values, the OpenAPI schema, the envelope
 #: as a whole, Caliper events in general, or the Timeback profile.
 Family = Literal["json", "openapi", "envelope", "caliper", "timeback"]
+#: The edits :mod:`caliper_contract.fixes` knows how to make:
+#:
+#: - ``rename``: a misnamed property's key becomes the documented one it is a near miss of;
+#: - ``remove-null``: a property whose value is an explicit null is removed;
+#: - ``utc``: a date-time with another offset is written in UTC with ``Z``;
+#: - ``urn-uuid``: an event id that is a bare UUID gets the ``urn:uuid:`` prefix;
+#: - ``allowed-value``: a string becomes the one value the schema allows that it
+#:   differs from only by case or surrounding whitespace.
+FixKind = Literal["rename", "remove-null", "utc", "urn-uuid", "allowed-value"]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The one right edit of a rule's violations, made by ``caliper-contract check --fix``.
+
+    A fix is made only where it applies (see ``description``) and only when
+    checking the payload again shows the violation gone without a new one at
+    the place it edited; nothing that changes a number, removes a required
+    property or invents a value is a fix.  A ``safe`` fix keeps what the sender
+    meant and is made by ``--fix``; an unsafe one guesses at it a little and
+    needs ``--unsafe-fixes`` too.
+    """
+
+    kind: FixKind
+    #: What the fix does and when, in words: `rules`, `explain`, the README and SARIF show it.
+    description: str
+    safe: bool = True
+    #: A breach this fix mends (tests, ``explain``); None: the rule's own breach is one.
+    example: Breach | None = None
+
+    @property
+    def applicability(self) -> Literal["safe", "unsafe"]:
+        return "safe" if self.safe else "unsafe"
 
 
 @dataclass(frozen=True)
@@ -63,6 +98,8 @@ class Rule:
     #: too; then among rules of one severity, the highest precedence, since the more
     #: specific rule explains the value better.  One cause gets one report.
     precedence: int = 0
+    #: The edit that mends a violation of it, where there is exactly one right edit.
+    fix: Fix | None = None
 
 
 def _section(family: Family, *rules: Rule, ignorable: bool = True, precedence: int) -> tuple[Rule, ...]:
@@ -91,6 +128,19 @@ _SAME_EVENT = {
 }
 # An event of another Caliper profile, beside the seed example's Timeback event.
 _GENERIC_EVENT = {**_SAME_EVENT, "id": "urn:uuid:8e7f5bc4-8c21-4d43-9c5c-37d4a3ec3d0e"}
+
+
+def _allowed_value(example: Breach) -> Fix:
+    return Fix(
+        "allowed-value",
+        "replaces a string with the one allowed value it differs from only by case or surrounding whitespace "
+        '("math" becomes "Math")',
+        safe=False,
+        example=example,
+    )
+
+
+_URN_UUID = "prefixes an event id that is a bare UUID with urn:uuid:"
 
 _CATALOGUE = (
     # -- JSON itself: nothing else can be said of a payload that cannot be read
@@ -179,6 +229,9 @@ _CATALOGUE = (
             breach=Breach(
                 "activity", (("/dataVersion", "http://purl.imsglobal.org/ctx/caliper/v1p1"),), "/dataVersion"
             ),
+            fix=_allowed_value(
+                Breach("activity", (("/dataVersion", "HTTP://PURL.IMSGLOBAL.ORG/CTX/CALIPER/V1P2"),), "/dataVersion")
+            ),
         ),
         Rule(
             "openapi.enum",
@@ -189,6 +242,9 @@ _CATALOGUE = (
             "openapi",
             breach=Breach(
                 "activity", (("/data/1", {**_GENERIC_EVENT, "profile": "GeneralProfil"}),), "/data/1/profile"
+            ),
+            fix=_allowed_value(
+                Breach("activity", (("/data/1", {**_GENERIC_EVENT, "profile": "generalprofile"}),), "/data/1/profile")
             ),
         ),
         Rule(
@@ -203,6 +259,7 @@ _CATALOGUE = (
                 (("/data/1", {**_GENERIC_EVENT, "id": "8e7f5bc4-8c21-4d43-9c5c-37d4a3ec3d0e"}),),
                 "/data/1/id",
             ),
+            fix=Fix("urn-uuid", _URN_UUID),
         ),
         Rule(
             "openapi.additional-properties",
@@ -252,6 +309,7 @@ _CATALOGUE = (
             "date and time in UTC”; send it with a `Z` (or +00:00) offset.",
             "openapi",
             breach=Breach("activity", (("/sendTime", "2024-04-24T16:12:05.000+02:00"),), "/sendTime"),
+            fix=Fix("utc", "rewrites the date-time in UTC with Z: the same instant, to the same precision"),
         ),
         precedence=1,
     ),
@@ -284,6 +342,7 @@ _CATALOGUE = (
             "it. Its other Timeback mistakes are reported too.",
             "prose",
             breach=Breach("activity", (("/data/0/profile", "GeneralProfile"),), "/data/0/profile"),
+            fix=_allowed_value(Breach("activity", (("/data/0/profile", "TimebackProfile "),), "/data/0/profile")),
         ),
         Rule(
             "timeback.event.type",
@@ -293,6 +352,7 @@ _CATALOGUE = (
             "questions, units) and TimeSpentEvent (seconds by category).",
             "prose",
             breach=Breach("activity", (("/data/0/type", "AssessmentEvent"),), "/data/0/type"),
+            fix=_allowed_value(Breach("activity", (("/data/0/type", "activityevent"),), "/data/0/type")),
         ),
         Rule(
             "timeback.event.action",
@@ -302,6 +362,7 @@ _CATALOGUE = (
             'TimeSpentEvent\'s is `SpentTime` “(for now we only support "SpentTime")”.',
             "prose",
             breach=Breach("activity", (("/data/0/action", "Submitted"),), "/data/0/action"),
+            fix=_allowed_value(Breach("activity", (("/data/0/action", "completed"),), "/data/0/action")),
         ),
         Rule(
             "timeback.event.id",
@@ -312,6 +373,11 @@ _CATALOGUE = (
             "from uuid.uuid4().",
             "prose",
             breach=Breach("activity", (("/data/0/id", "urn:uuid:1234"),), "/data/0/id"),
+            fix=Fix(
+                "urn-uuid",
+                _URN_UUID,
+                example=Breach("activity", (("/data/0/id", "c51570e4-f8ed-4c18-bb3a-dfe51b2cc594"),), "/data/0/id"),
+            ),
         ),
         Rule(
             "timeback.actor",
@@ -321,6 +387,7 @@ _CATALOGUE = (
             '"TimebackUser"”, with an `id` and an `email`, not a bare URI string.',
             "prose",
             breach=Breach("activity", (("/data/0/actor", "https://example.com/users/1"),), "/data/0/actor"),
+            fix=_allowed_value(Breach("activity", (("/data/0/actor/type", "timebackUser"),), "/data/0/actor/type")),
         ),
         Rule(
             "timeback.actor.id",
@@ -358,6 +425,9 @@ _CATALOGUE = (
             "`subject`, not a bare URI string.",
             "prose",
             breach=Breach("activity", (("/data/0/object/type", "DigitalResource"),), "/data/0/object/type"),
+            fix=_allowed_value(
+                Breach("activity", (("/data/0/object/type", " TimebackActivityContext"),), "/data/0/object/type")
+            ),
         ),
         Rule(
             "timeback.object.id",
@@ -376,6 +446,7 @@ _CATALOGUE = (
             "Writing, Science, FastMath, Math, None)”.",
             "prose",
             breach=Breach("activity", (("/data/0/object/subject", "Maths"),), "/data/0/object/subject"),
+            fix=_allowed_value(Breach("activity", (("/data/0/object/subject", "reading"),), "/data/0/object/subject")),
         ),
         Rule(
             "timeback.object.subject-other",
@@ -425,6 +496,7 @@ _CATALOGUE = (
             # An explicit null explains every other complaint about the same value.
             precedence=3,
             breach=Breach("activity", (("/data/0/object/activity/name", None),), "/data/0/object/activity/name"),
+            fix=Fix("remove-null", "removes the property holding the null, unless the contract requires that property"),
         ),
         Rule(
             "timeback.misnamed-property",
@@ -440,6 +512,11 @@ _CATALOGUE = (
             precedence=3,
             breach=Breach(
                 "time-spent", (("/data/0/generated/items/0/sub_type", "eating"),), "/data/0/generated/items/0/sub_type"
+            ),
+            fix=Fix(
+                "rename",
+                "renames the key to the documented property, when it is the only documented property the key is a "
+                "near miss of and no other key of the object stands for it",
             ),
         ),
         Rule(
@@ -467,6 +544,13 @@ _CATALOGUE = (
                 "activity",
                 (("/data/0/generated/type", "TimebackTimeSpentMetricsCollection"),),
                 "/data/0/generated/type",
+            ),
+            fix=_allowed_value(
+                Breach(
+                    "activity",
+                    (("/data/0/generated/type", "timebackActivityMetricsCollection"),),
+                    "/data/0/generated/type",
+                )
             ),
         ),
         Rule(
@@ -508,6 +592,9 @@ _CATALOGUE = (
             "No other metric is counted.",
             "prose",
             breach=Breach("activity", (("/data/0/generated/items/2/type", "xp"),), "/data/0/generated/items/2/type"),
+            fix=_allowed_value(
+                Breach("activity", (("/data/0/generated/items/2/type", "XPEarned"),), "/data/0/generated/items/2/type")
+            ),
         ),
         Rule(
             "timeback.activity-metric.value",
@@ -546,6 +633,9 @@ _CATALOGUE = (
             "prose",
             breach=Breach(
                 "time-spent", (("/data/0/generated/items/0/type", "idle"),), "/data/0/generated/items/0/type"
+            ),
+            fix=_allowed_value(
+                Breach("time-spent", (("/data/0/generated/items/0/type", "Active"),), "/data/0/generated/items/0/type")
             ),
         ),
         Rule(

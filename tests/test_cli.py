@@ -59,6 +59,12 @@ def lines_of(result: subprocess.CompletedProcess[str]) -> list[str]:
     return result.stdout.splitlines()
 
 
+def pre_commit_hook(hook_id: str) -> dict[str, Any]:
+    """One hook of .pre-commit-hooks.yaml, by its id."""
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    return {hook["id"]: hook for hook in hooks}[hook_id]
+
+
 # -- the Quickstart, and positions ---------------------------------------------------
 
 
@@ -605,6 +611,7 @@ def test_rules_lists_every_rule_as_text_and_json():
         "title": RULES["json.syntax"].title,
         "source": "json",
         "explanation": RULES["json.syntax"].explanation,
+        "fix": None,
     }
 
 
@@ -665,8 +672,8 @@ def test_python_dash_m_runs_the_same_command(tmp_path):
 
 
 def test_the_pre_commit_hook_runs_its_entry_on_the_files_it_matches(tmp_path):
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert (hook["id"], hook["language"]) == ("caliper-contract", "python")
+    hook = pre_commit_hook("caliper-contract")
+    assert hook["language"] == "python"
     write(tmp_path, "fixtures/ok.json", seeds.activity())
     write(tmp_path, "fixtures/bad.json", bad_email_envelope())
     write(tmp_path, "fixtures/traffic.ndjson", json.dumps(seeds.time_spent()) + "\n")

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests import seeds
-from tests.test_cli import _script, bad_email_envelope, lines_of
+from tests.test_cli import _script, bad_email_envelope, lines_of, pre_commit_hook
 
 pytest_plugins = ["pytester"]
 importlib.import_module("yaml")  # see tests/test_plugin.py: loaded before any pytester snapshot
@@ -108,8 +108,8 @@ EXPECTED = {
 
 def test_the_hook_and_the_plugin_give_each_file_of_a_repository_the_same_verdict(pytester):
     build_repository(pytester.path)
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
-    assert (hook["id"], hook["language"]) == ("caliper-contract", "python")
+    hook = pre_commit_hook("caliper-contract")
+    assert hook["language"] == "python"
     result, matched = run_hook(pytester.path, hook)
     assert sorted(matched) == sorted(EXPECTED)  # every JSON file of the repository, package.json included
     assert result.returncode == 1, result.stderr
@@ -132,7 +132,7 @@ def readme_pre_commit_snippet() -> dict[str, Any]:
 def test_the_readme_snippet_narrows_the_hook_to_the_fixtures_and_keeps_the_verdicts(pytester):
     build_repository(pytester.path)
     write(pytester.path, ".vscode/settings.json", '{"editor.tabSize": 2, // JSONC, not JSON\n}')
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = pre_commit_hook("caliper-contract")
     (settings,) = readme_pre_commit_snippet()["hooks"]
     assert settings["id"] == hook["id"]
     result, matched = run_hook(pytester.path, {**hook, **settings})

@@ -85,7 +85,13 @@ def test_unknown_rule_ids_are_refused_with_a_suggestion():
 
 
 def test_readme_rules_table_matches_the_catalogue():
-    from caliper_contract._docs import rules_table
+    from caliper_contract._docs import fixes_table, rules_table
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert rules_table() in readme, "README's rules table is stale: run `python -m caliper_contract._docs`"
+    assert fixes_table() in readme, "README's fixes table is stale: run `python -m caliper_contract._docs`"
+    assert "| `timeback.null` | error | observed | explicit null in a Timeback event | safe |" in rules_table()
+    assert (
+        "| `timeback.actor.email` | error | prose | actor.email is missing or not an email address |  |"
+        in rules_table()
+    )

@@ -294,7 +294,9 @@ def test_explain_and_sarif_know_the_new_rule_and_its_source(tmp_path):
     (sarif_run,) = json.loads(result.stdout)["runs"]
     rules = sarif_run["tool"]["driver"]["rules"]
     (misnamed,) = [rule for rule in rules if rule["id"] == "timeback.misnamed-property"]
-    assert misnamed["properties"] == {"source": "observed"}
+    fix = RULES["timeback.misnamed-property"].fix
+    assert fix is not None
+    assert misnamed["properties"] == {"source": "observed", "fix": "safe", "fixDescription": fix.description}
     assert misnamed["defaultConfiguration"] == {"level": "error"}
     assert [result["ruleId"] for result in sarif_run["results"]] == ["timeback.misnamed-property"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -28,6 +29,14 @@ class Options:
     expect_invalid: ExpectInvalid | None = None
     #: More rules to skip in the files each pattern matches.
     per_file_ignores: tuple[tuple[PathPatterns, frozenset[str]], ...] = ()
+
+    def ignored_in(self, where: str | os.PathLike[str]) -> frozenset[str]:
+        """The rules skipped in the file at ``where``: ``ignore`` and the per-file ignores that match it."""
+        return self.ignore.union(*(rules for patterns, rules in self.per_file_ignores if patterns.match(where)))
+
+    def expected_invalid(self, where: str | os.PathLike[str]) -> str | None:
+        """The expect-invalid pattern that says the file at ``where`` must break the contract, or None."""
+        return self.expect_invalid.pattern_for(where) if self.expect_invalid is not None else None
 
 
 @dataclass(frozen=True)
@@ -57,8 +66,8 @@ class FileChecker:
         options = self.options
         where = source.path if source.path is not None else source.name
         expecting = options.expect_invalid
-        pattern = expecting.pattern_for(where) if expecting is not None else None
-        ignore = options.ignore.union(*(rules for patterns, rules in options.per_file_ignores if patterns.match(where)))
+        pattern = options.expected_invalid(where)
+        ignore = options.ignored_in(where)
         findings: list[Finding] = []
         for text in read(source, options.kind):
             problem = text.problem

@@ -27,9 +27,15 @@ from typing import TYPE_CHECKING, Any
 
 from caliper_contract import __version__
 from caliper_contract.cli import _output, _serve
-from caliper_contract.cli._arguments import rule_list
+from caliper_contract.cli._arguments import fix_arguments, rule_list
 
 if TYPE_CHECKING:
+    from caliper_contract._filefix import LocatedFix
+    from caliper_contract._files import Finding
+    from caliper_contract._paths import PathPatterns
+    from caliper_contract.cli._check import FileChecker
+    from caliper_contract.cli._fix import Fixing
+    from caliper_contract.cli._render import FixKey
     from caliper_contract.contract import Contract
     from caliper_contract.settings import Settings
 
@@ -166,10 +172,12 @@ def _check_more_arguments(parser: argparse.ArgumentParser) -> None:
         "--exit-zero", action="store_true", help="exit 0 even when errors are found (not when a file cannot be read)"
     )
     parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE, not standard output")
+    fix_arguments(parser)
 
 
 def _check(args: argparse.Namespace) -> int:
     from caliper_contract._files import STDIN, Finding
+    from caliper_contract.cli import _fix
     from caliper_contract.cli._check import FileChecker, Tally
     from caliper_contract.cli._discover import sources
     from caliper_contract.cli._render import REPORTERS, STATISTICS, Run
@@ -180,6 +188,8 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"--statistics works with --format {' or '.join(STATISTICS)}, not {args.format}")
     if STDIN in args.paths and sys.stdin is None:
         raise UsageError("standard input is closed: there is nothing to read for -")
+    if STDIN in args.paths and (args.fix or args.diff):
+        raise UsageError(f"--{'fix' if args.fix else 'diff'} rewrites files: standard input (-) cannot be fixed")
     settings = _settings()
     try:
         options = check_options(args, settings, _cwd())
@@ -190,13 +200,20 @@ def _check(args: argparse.Namespace) -> int:
 
     tally = Tally()
     try:
+        fixing = _fix_files(args, checker, exclude)
+        if isinstance(fixing, int):
+            return fixing  # --diff
         for source in sources(args.paths, stdin_name=args.stdin_name, exclude=exclude):
             tally.add(source if isinstance(source, Finding) else checker.check(source))
     except SpecError as error:  # --kind event with a document that has no Event schema
         raise UsageError(str(error)) from None
     shown = [finding for finding in tally.findings if finding.severity == "error"] if args.quiet else tally.findings
     color = args.format == "text" and _use_color(args.color, args.output_file)
-    run = Run(shown, tally.files, color, tally.invalid_as_expected, tally.skipped, quiet=args.quiet)
+    fixed = None if fixing is None else fixing.counts
+    fixes = _fixes_for(args, checker, exclude, shown)
+    run = Run(
+        shown, tally.files, color, tally.invalid_as_expected, tally.skipped, quiet=args.quiet, fixing=fixed, fixes=fixes
+    )
     reporter = (STATISTICS if args.statistics else REPORTERS)[args.format]
     try:
         _output.write(reporter(run), args.output_file)
@@ -205,7 +222,36 @@ def _check(args: argparse.Namespace) -> int:
         _stop_writing()
     except _output.OutputError as error:
         raise UsageError(str(error)) from None
+    if fixing is not None and fixing.failures:
+        _fix.report_failures(fixing)
+        return UNUSABLE
     return tally.status(exit_zero=args.exit_zero)
+
+
+def _fix_files(args: argparse.Namespace, checker: FileChecker, exclude: PathPatterns | None) -> Fixing | int | None:
+    """``--fix``: the files fixed before they are checked; ``--diff``: the diff shown, and its exit status."""
+    if not (args.fix or args.diff):
+        return None
+    from caliper_contract.cli import _fix
+    from caliper_contract.cli._discover import sources
+
+    found = sources(args.paths, stdin_name=args.stdin_name, exclude=exclude)
+    if args.diff:
+        return _fix.show_diff(found, checker, unsafe=args.unsafe_fixes, quiet=args.quiet, output=args.output_file)
+    return _fix.fix_files(found, checker, unsafe=args.unsafe_fixes, writing=True)
+
+
+def _fixes_for(
+    args: argparse.Namespace, checker: FileChecker, exclude: PathPatterns | None, findings: Sequence[Finding]
+) -> dict[FixKey, LocatedFix]:
+    """SARIF output: the fix of each finding that has one."""
+    if args.format != "sarif":
+        return {}
+    from caliper_contract.cli._discover import sources
+    from caliper_contract.cli._fix import suggested
+
+    found = sources(args.paths, stdin_name=args.stdin_name, exclude=exclude)
+    return suggested(found, checker, findings, unsafe=args.unsafe_fixes)
 
 
 def _stop_writing() -> None:
@@ -232,14 +278,22 @@ def _rules(args: argparse.Namespace) -> int:
 
     if args.format == "json":
         rules = [
-            {"id": r.id, "severity": r.severity, "title": r.title, "source": r.source, "explanation": r.explanation}
+            {
+                "id": r.id,
+                "severity": r.severity,
+                "title": r.title,
+                "source": r.source,
+                "explanation": r.explanation,
+                "fix": r.fix and {"applicability": r.fix.applicability, "description": r.fix.description},
+            }
             for r in RULES.values()
         ]
         print(json.dumps(rules, indent=2))
         return OK
     width = max(len(rule_id) for rule_id in RULES)
     for rule in RULES.values():
-        print(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.title}")
+        fix = "" if rule.fix is None else " [fix]" if rule.fix.safe else " [unsafe fix]"
+        print(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.title}{fix}")
     return OK
 
 
@@ -270,6 +324,9 @@ def _explain(args: argparse.Namespace) -> int:
                 lines.append(f"    {location} removed" if value is DELETE else f"    {location} set to {show(value)}")
         where = breach.path or "(root)"
         lines.append(f"  is reported at {where if len(where) <= 80 else where[:77] + '...'}")
+    if rule.fix is not None:
+        made_by = "check --fix" if rule.fix.safe else "check --fix --unsafe-fixes"
+        lines += ["", *textwrap.wrap(f"Fix ({rule.fix.applicability}, made by {made_by}): {rule.fix.description}.", 88)]
     print("\n".join(lines))
     return OK
 

@@ -16,17 +16,39 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from caliper_contract import __version__
 from caliper_contract._files import Finding
 from caliper_contract.rules import RULES
 
+if TYPE_CHECKING:
+    from caliper_contract._filefix import LocatedFix
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+#: What a fix for SARIF is found by: a finding's file, line, column, JSON Pointer and rule.
+FixKey = tuple[str, int | None, int | None, str | None, str | None]
+
+
+@dataclass(frozen=True)
+class FixCounts:
+    """What ``--fix`` did: violations fixed, in how many files, and expected-invalid files left alone."""
+
+    fixes: int
+    files: int
+    left_alone: int
+
+    def in_words(self) -> str:
+        return f"{_plural(self.fixes, 'violation')} in {_plural(self.files, 'file')}"
+
+    def left_alone_words(self) -> list[str]:
+        if not self.left_alone:
+            return []
+        return [f"{_plural(self.left_alone, 'expected-invalid file')} left alone"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,10 @@ class Run:
     skipped: int = 0
     #: Errors only: no warnings (the caller leaves them out of ``findings``) and no summary line.
     quiet: bool = False
+    #: What ``--fix`` did before the files were checked; None without ``--fix``.
+    fixing: FixCounts | None = None
+    #: The fix of each finding that has one (SARIF's ``fixes``).
+    fixes: Mapping[FixKey, LocatedFix] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:
@@ -66,12 +92,16 @@ def summary(run: Run) -> str:
         unreadable = len({f.file for f in run.findings if f.unreadable})
         if unreadable:
             parts.append(f"{unreadable} could not be read")
+    if run.fixing is not None:
+        parts.append(f"fixed {run.fixing.in_words()}" if run.fixing.fixes else "nothing to fix")
     if run.invalid_as_expected:
         parts.append(f"{run.invalid_as_expected} invalid as expected")
     if run.skipped:
         parts.append(
             f"{run.skipped} skipped: {'not a Caliper payload' if run.skipped == 1 else 'not Caliper payloads'}"
         )
+    if run.fixing is not None:
+        parts += run.fixing.left_alone_words()
     return "; ".join(parts)
 
 
@@ -163,7 +193,9 @@ def sarif(run: Run) -> str:
     """A SARIF 2.1.0 log with one run: every catalogue rule, every finding as a result.
 
     A file that could not be read at all is a tool execution notification, not
-    a result: no rule was checked on it.
+    a result: no rule was checked on it.  A result whose violation has a fix
+    (``run.fixes``) carries it in ``fixes``; each rule says in its properties
+    whether its violations have one.
     """
     index = {rule_id: number for number, rule_id in enumerate(RULES)}
     results: list[dict[str, Any]] = []
@@ -179,15 +211,17 @@ def sarif(run: Run) -> str:
                 {"level": "error", "message": {"text": finding.message}, "locations": [location]},
             )
             continue
-        results.append(
-            {
-                "ruleId": finding.rule,
-                "ruleIndex": index[finding.rule],
-                "level": finding.severity,
-                "message": {"text": f"{finding.path or '(root)'}: {finding.message}"},
-                "locations": [location],
-            }
-        )
+        result: dict[str, Any] = {
+            "ruleId": finding.rule,
+            "ruleIndex": index[finding.rule],
+            "level": finding.severity,
+            "message": {"text": f"{finding.path or '(root)'}: {finding.message}"},
+            "locations": [location],
+        }
+        fix = run.fixes.get((finding.file, finding.line, finding.column, finding.path, finding.rule))
+        if fix is not None:
+            result["fixes"] = [_sarif_fix(fix)]
+        results.append(result)
     rules = [
         {
             "id": rule.id,
@@ -195,7 +229,8 @@ def sarif(run: Run) -> str:
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.explanation},
             "defaultConfiguration": {"level": rule.severity},
-            "properties": {"source": rule.source},
+            "properties": {"source": rule.source}
+            | ({"fix": rule.fix.applicability, "fixDescription": rule.fix.description} if rule.fix else {}),
         }
         for rule in RULES.values()
     ]
@@ -217,6 +252,27 @@ def sarif(run: Run) -> str:
         ],
     }
     return json.dumps(log, indent=2) + "\n"
+
+
+def _sarif_fix(fix: LocatedFix) -> dict[str, Any]:
+    """A SARIF fix: the text it replaces (1-based, the end column one past it) and what goes there."""
+    declared = RULES[fix.fix.rule].fix
+    assert declared is not None  # only rules with a fix have one located
+    words = f"{fix.fix}: {declared.description}" + ("" if fix.fix.safe else " (unsafe: --unsafe-fixes)")
+    replacement: dict[str, Any] = {
+        "deletedRegion": {
+            "startLine": fix.start.line,
+            "startColumn": fix.start.column,
+            "endLine": fix.end.line,
+            "endColumn": fix.end.column,
+        }
+    }
+    if fix.replacement:
+        replacement["insertedContent"] = {"text": fix.replacement}
+    return {
+        "description": {"text": words},
+        "artifactChanges": [{"artifactLocation": {"uri": _uri(fix.file)}, "replacements": [replacement]}],
+    }
 
 
 def _uri(name: str) -> str:
