@@ -57,6 +57,10 @@ def parse_text(text: str | bytes | bytearray) -> Parsed:
         return Parsed(None, (invalid.violation,))
     except json.JSONDecodeError as error:
         return _syntax(f"line {error.lineno} column {error.colno}: {error.msg}")
+    except ValueError:
+        # An integer longer than Python converts (sys.get_int_max_str_digits(), 4300 digits by
+        # default; RFC 8259 §6 lets a reader limit numbers).  Worded as the file reader words it.
+        return Parsed(None, (Violation("", "json.value", "error", "number has too many digits to be read"),))
     except RecursionError:
         return Parsed(None, (_too_deep(""),))
     return Parsed(value)

@@ -128,6 +128,7 @@ def test_python_values_without_a_json_form_are_reported(value):
         ('{"a": 1, "a": 1}', "json.duplicate-key"),
         ('{"a": Infinity}', "json.value"),
         ('{"a": -Infinity}', "json.value"),
+        ('{"a": ' + "1" * 5000 + "}", "json.value"),  # more digits than Python converts to an int
         ("", "json.syntax"),
         ("\ufeff", "json.syntax"),
     ],
