@@ -6,7 +6,6 @@ import ipaddress
 import secrets
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -170,8 +169,7 @@ class FakeTimebackServer:
 
     def duplicate_event_ids(self) -> list[str]:
         """Event ids accepted more than once, as a retrying sender can cause; empty is good."""
-        counts = Counter(event.get("id") for event in self.events())
-        return [event_id for event_id, count in counts.items() if count > 1 and isinstance(event_id, str)]
+        return [group[0]["id"] for group in duplicates.groups(self.events(), "id")]
 
     def duplicate_events(self, *, by: duplicates.Sameness = "id") -> list[list[Any]]:
         """Accepted events that are one event sent more than once, grouped, in order; empty is good.
