@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from caliper_contract import Contract
-from caliper_contract.rules import RULES, apply_breach
+from caliper_contract._breaches import apply_breach
+from caliper_contract.rules import RULES
 
 OURS = [sys.executable, "-m", "caliper_contract", "check"]
 # Measure what users run: bytecode cached, as pip leaves an install (the first run writes it here).

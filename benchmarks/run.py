@@ -35,8 +35,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from caliper_contract import Contract
+from caliper_contract._breaches import apply_breach
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.rules import RULES, apply_breach
+from caliper_contract.rules import RULES
 
 Timed = dict[str, Callable[[], object] | None]
 

@@ -27,7 +27,6 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import hypothesis
@@ -35,8 +34,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import Contract, validate
-from caliper_contract.strategies import _values as values
-from caliper_contract.strategies import caliper_entities, envelopes, invalid_envelopes
+from caliper_contract.strategies import (
+    caliper_entities,
+    emails,
+    envelopes,
+    event_ids,
+    invalid_envelopes,
+    timestamps,
+    user_urls,
+)
 
 
 def rate(strategy: st.SearchStrategy[Any], examples: int, *, suppress: bool = False) -> tuple[float, list[Any]]:
@@ -176,17 +182,14 @@ def main() -> None:
     invalid_rate, _ = rate(invalid_envelopes(), examples)
     report("invalid_envelopes()", invalid_rate, None, "no baseline: from_schema has no invalid data")
 
-    leaves: list[tuple[str, Callable[[st.DrawFn], str], dict[str, Any]]] = [
-        ("leaf: date-time", values.draw_time, {"type": "string", "format": "date-time"}),
-        (
-            "leaf: uri (OneRoster user URL)",
-            lambda draw: values.draw_oneroster_url(draw, "users"),
-            {"type": "string", "format": "uri"},
-        ),
-        ("leaf: event id, ^urn:uuid:(.*)$", values.draw_urn, {"type": "string", "pattern": "^urn:uuid:(.*)$"}),
+    leaves: list[tuple[str, st.SearchStrategy[str], dict[str, Any]]] = [
+        ("leaf: date-time, timestamps()", timestamps(), {"type": "string", "format": "date-time"}),
+        ("leaf: uri, user_urls()", user_urls(), {"type": "string", "format": "uri"}),
+        ("leaf: email, emails()", emails(), {"type": "string", "format": "email"}),
+        ("leaf: ^urn:uuid:(.*)$, event_ids()", event_ids(), {"type": "string", "pattern": "^urn:uuid:(.*)$"}),
     ]
-    for name, drawer, leaf in leaves:
-        ours, _ = rate(values.as_strategy(drawer), examples)
+    for name, strategy, leaf in leaves:
+        ours, _ = rate(strategy, examples)
         theirs = baseline_here(leaf, examples)
         if isinstance(theirs, str):
             report(name, ours, None, f"from_schema crashed: {theirs}")

@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from caliper_contract.errors import CaliperContractError, ConfigError, ContractError, SpecError, UnknownRuleError
-from caliper_contract.report import Report, Violation
+from caliper_contract.errors import CaliperContractError, ConfigError, ContractWarning, SpecError, UnknownRuleError
+from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import RULES, Rule
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ __all__ = [
     "ConfigError",
     "Contract",
     "ContractError",
+    "ContractWarning",
     "Example",
     "Report",
     "Rule",

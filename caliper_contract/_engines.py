@@ -15,6 +15,10 @@ time, never correctness.  To keep that property:
   semantics the engine shares with Draft 2020-12 (see ``_SUPPORTED``);
   anything else (``prefixItems``, ``unevaluatedProperties``, ``$dynamicRef``,
   unknown formats...) means no fast path for that layer;
+- fastjsonschema matches patterns with Python's ``re``, which can backtrack
+  for hours, so it gets each ``pattern`` as a format checked by
+  :func:`caliper_contract.patterns.search`, and no fast path for a schema
+  with ``patternProperties``; jsonschema-rs's regex engine runs in linear time;
 - any exception from an engine counts as "not clean".
 
 Engines: jsonschema-rs (``pip install caliper-contract[fast]``) when it is
@@ -27,10 +31,12 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any, Literal
 
 from caliper_contract.formats import FORMAT_FUNCTIONS
-from caliper_contract.openapi import resolve_pointer
+from caliper_contract.patterns import search
+from caliper_contract.pointers import resolve_pointer
 
 Engine = Literal["auto", "rust", "python", "none"]
 Verdict = Callable[[Any], bool]
@@ -72,7 +78,7 @@ def compile_verdict(
     if rust is not None:
         try:
             _reachable_schemas(document, pointer, dialect_2020=True)  # raises for what the engine may misread
-        except _Unsupported:
+        except (_Unsupported, LookupError, TypeError, ValueError):
             return None
         try:
             # The document is a resource of its own, as for python-jsonschema, so a
@@ -99,16 +105,18 @@ def compile_verdict(
     try:
         # One walk of the copy both refuses what the engine may misread and
         # finds the schemas to reword for it.
-        _const_as_enum(_reachable_schemas(root, pointer, dialect_2020=False))
-    except _Unsupported:
+        reachable = _reachable_schemas(root, pointer, dialect_2020=False)
+    except (_Unsupported, LookupError, TypeError, ValueError):
         return None
+    _const_as_enum(reachable)
+    formats = {**FORMAT_FUNCTIONS, **_patterns_as_formats(reachable)}
     refuse = dict.fromkeys(("http", "https", "file", "ftp"), _refuse_remote)
     try:
         # Without detailed exceptions a failing check raises a bare message
         # instead of building a literal copy of the schema: the verdict is all
         # that is used, and compiling is twice as fast.
         check = fastjsonschema.compile(
-            root, handlers=refuse, formats=FORMAT_FUNCTIONS, use_default=False, detailed_exceptions=False
+            root, handlers=refuse, formats=formats, use_default=False, detailed_exceptions=False
         )
     except Exception:  # e.g. a schema it judges contradictory: python-jsonschema alone checks it
         return None
@@ -160,6 +168,31 @@ def _const_as_enum(schemas: list[dict[str, Any]]) -> None:
                 schema.update(same)
 
 
+def _patterns_as_formats(schemas: list[dict[str, Any]]) -> dict[str, Callable[[object], bool]]:
+    """Say each ``pattern: P`` as a format checked by :func:`caliper_contract.patterns.search`.
+
+    A format applies to strings only, as a pattern does; the formats returned
+    are the ones to give the engine.
+    """
+    formats: dict[str, Callable[[object], bool]] = {}
+    for schema in schemas:
+        pattern = schema.get("pattern")
+        if isinstance(pattern, str):
+            name = f"x-caliper-contract-pattern:{pattern}"
+            formats[name] = partial(_matches, pattern)
+            del schema["pattern"]
+            same = {"format": name}
+            if "format" in schema:
+                schema["allOf"] = [*schema.get("allOf", []), same]
+            else:
+                schema.update(same)
+    return formats
+
+
+def _matches(pattern: str, value: object) -> bool:
+    return not isinstance(value, str) or search(pattern, value)
+
+
 def _reachable_schemas(document: Mapping[str, Any], pointer: str, *, dialect_2020: bool) -> list[dict[str, Any]]:
     """Every schema object the schema at ``pointer`` can reach, through ``$ref`` too.
 
@@ -186,6 +219,8 @@ def _reachable_schemas(document: Mapping[str, Any], pointer: str, *, dialect_202
                         # Draft 7 engines ignore a $ref's siblings; 2020-12 applies them.
                         raise _Unsupported("$ref with siblings")
                     pending.append(value[1:])
+                elif keyword == "patternProperties" and not dialect_2020:
+                    raise _Unsupported("patternProperties matched by Python's re")
                 elif keyword == "format" and value not in FORMAT_FUNCTIONS:
                     raise _Unsupported(f"format {value}")
                 elif keyword == "items" and not isinstance(value, (dict, bool)):

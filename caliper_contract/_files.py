@@ -11,7 +11,16 @@ plugin's fixture-file tests, so a file means the same thing to both:
 - a file that holds no payload (empty, only whitespace or blank lines, or an
   empty list) is a problem, as is a file that cannot be read or a text that is
   not strict JSON; problems are :class:`Finding` objects with the file's line
-  and column, and never stop the rest of the file.
+  and column, and never stop the rest of the file;
+- only regular files are read (a named pipe or a device is a problem, never
+  opened to wait on), and a ``.json`` file (or standard input read whole) over
+  :data:`MAX_JSON_BYTES` is a problem; a ``.jsonl`` file is read a line at a time,
+  whatever its size;
+- ``\n``, ``\r\n`` and a lone ``\r`` each end a line, for splitting a
+  ``.jsonl`` file into texts as for the positions inside one.
+
+:func:`is_not_a_payload` tells a ``.json`` file that holds something else
+(``package.json``, ``tsconfig.json``) from a payload, broken or not.
 
 Each file's bytes are read once and each text parsed once; positions inside a
 payload are worked out (with :func:`~caliper_contract._jsontext.locate`) only when
@@ -24,13 +33,15 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from caliper_contract._jsontext import JSONTextError, Located, Position, as_parsed, decode, load, locate
-from caliper_contract.profile import is_event
+from caliper_contract._paths import open_regular
+from caliper_contract.profile import EVENT_KEYS, is_event
+from caliper_contract.rules import RULES
 
 if TYPE_CHECKING:
     from caliper_contract.contract import Contract
@@ -49,6 +60,29 @@ _EMPTY_LIST = "no payload to check: an empty list"
 #: Keys only an envelope has: a top-level object with none of them but with an event's keys is an event.
 _ENVELOPE_KEYS = ("sensor", "sendTime", "dataVersion", "data")
 _BLANK = re.compile(r"[ \t\r\n]*")  # JSON's whitespace, as the parser skips it
+#: Top-level keys of an envelope or of a Caliper event: a JSON object with none of them is not a payload.
+PAYLOAD_KEYS = frozenset(
+    (
+        *_ENVELOPE_KEYS,
+        *EVENT_KEYS,
+        "@context",
+        "actor",
+        "object",
+        "edApp",
+        "generated",
+        "target",
+        "referrer",
+        "group",
+        "membership",
+        "session",
+        "federatedSession",
+    )
+)
+#: The largest .json file (or standard input read whole) read: its parsed form takes several times as much memory.
+MAX_JSON_BYTES = 64 * 1024 * 1024
+# A CR that does not start a CRLF: it ends a line too (splitting after it keeps it with its line).
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")
+_EXTRA_TEXT = "extra text after the JSON value"
 
 
 @dataclass(frozen=True, order=True)
@@ -70,15 +104,21 @@ class Finding:
     severity: Severity
     message: str
     schema_location: str | None = None
+    #: A payload of a file that must break the contract, and does not (``rule`` is None: no rule was broken).
+    unmet_expectation: bool = field(default=False, kw_only=True)
 
     @property
     def unreadable(self) -> bool:
         """True when the file, or a payload in it, could not be read or held nothing to check: exit status 2."""
-        return self.rule is None or self.rule.startswith("json.")
+        if self.unmet_expectation:
+            return False
+        return self.rule is None or RULES[self.rule].family == "json"
 
     def to_dict(self) -> dict[str, Any]:
-        """The form ``--format json`` prints: every field, always present, in the order declared above."""
-        return asdict(self)
+        """The form ``--format json`` prints: the fields above, always present, in the order declared."""
+        fields = asdict(self)
+        del fields["unmet_expectation"]  # said by the message; the keys stay those documented
+        return fields
 
 
 @dataclass(frozen=True)
@@ -170,28 +210,75 @@ def read(source: Source, kind: Kind = "auto") -> Iterator[PayloadText]:
     """
     found = False
     try:
+        if source.path is None and sys.stdin is None:
+            raise OSError("standard input is closed")
         if not source.lines:
-            data = source.path.read_bytes() if source.path is not None else sys.stdin.buffer.read()
+            data, size = _read_whole(source)
+            if size > MAX_JSON_BYTES:
+                yield PayloadText(None, problem=whole_file(source.name, _too_large(size)))
+                return
             text = _read_text(source.name, data, 1, None, kind)
             if text is not None:
                 found = True
-                yield text
+                yield _hint_json_lines(source, text, data)
         else:
-            opened = open(source.path, "rb") if source.path is not None else nullcontext(sys.stdin.buffer)  # noqa: SIM115
+            opened = open_regular(source.path)[0] if source.path is not None else nullcontext(sys.stdin.buffer)
             with opened as stream:  # a line at a time: constant memory, whatever the file's size
                 number = 1
-                for line in stream:
+                for line in _lines(stream):
                     text = _read_text(source.name, line, number, number, kind)
                     if text is not None:
                         found = True
                         yield text
-                    # A lone CR ends a line too, as editors and locate() count lines.
-                    number += 1 + line.count(b"\r") - line.count(b"\r\n")
+                    number += 1
     except OSError as error:  # what was read before a read failed is kept
         yield PayloadText(None, problem=whole_file(source.name, f"cannot read: {error.strerror or error}"))
         return
     if not found:
         yield PayloadText(None, problem=whole_file(source.name, _EMPTY_FILE))
+
+
+def _read_whole(source: Source) -> tuple[bytes, int]:
+    """The bytes of a .json file or of standard input, and its size; nothing is read past :data:`MAX_JSON_BYTES`."""
+    if source.path is None:
+        data = sys.stdin.buffer.read(MAX_JSON_BYTES + 1)
+        return data, len(data)
+    stream, size = open_regular(source.path)
+    with stream:
+        if size > MAX_JSON_BYTES:
+            return b"", size
+        data = stream.read(MAX_JSON_BYTES + 1)  # the file may have grown since it was looked at
+        return data, max(size, len(data))
+
+
+def _too_large(size: int) -> str:
+    return (
+        f"too large to check: {size:,} bytes or more, over the {MAX_JSON_BYTES // (1024 * 1024)} MiB limit for one "
+        ".json file (a .jsonl or .ndjson file, one payload per line, has no limit)"
+    )
+
+
+def _lines(stream: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines of a binary stream, where ``\\n``, ``\\r\\n`` and a lone ``\\r`` each end one, as positions count."""
+    for line in stream:
+        if b"\r" in line:
+            yield from (piece for piece in _LONE_CR.split(line) if piece)
+        else:
+            yield line
+
+
+def _hint_json_lines(source: Source, text: PayloadText, data: bytes) -> PayloadText:
+    """Standard input holding a JSON value per line, read as one JSON text: say how to read it a line at a time."""
+    problem = text.problem
+    if source.path is not None or problem is None or not problem.message.startswith(_EXTRA_TEXT):
+        return text
+    first = next((line for line in data.splitlines() if line.strip()), b"")
+    try:
+        load(decode(first))
+    except JSONTextError:
+        return text  # not a value a line: pretty-printed values one after another, or plain broken text
+    hint = "several JSON values, one a line: name standard input with --stdin-name x.jsonl to check one a line"
+    return PayloadText(text.line, problem=replace(problem, message=f"{problem.message} ({hint})"))
 
 
 def _read_text(name: str, data: bytes, first_line: int, line: int | None, kind: Kind) -> PayloadText | None:
@@ -234,3 +321,21 @@ def _kind(value: Any, kind: Kind) -> PayloadKind:
     if isinstance(value, dict) and is_event(value) and not any(key in value for key in _ENVELOPE_KEYS):
         return "event"
     return "envelope"
+
+
+def is_not_a_payload(text: PayloadText) -> bool:
+    """Whether a whole JSON text holds something other than Caliper payloads, such as ``package.json``.
+
+    That is an object, or a list of objects, with none of :data:`PAYLOAD_KEYS`
+    at the top level and no ``type`` naming an event.  Anything else (a string,
+    a number, an object with one envelope key) is taken for a payload, broken
+    or not; so is a text that is not strict JSON.
+    """
+    return bool(text.payloads) and all(_not_a_payload(payload.value) for payload in text.payloads)
+
+
+def _not_a_payload(value: Any) -> bool:
+    if not isinstance(value, dict) or not PAYLOAD_KEYS.isdisjoint(value):
+        return False
+    kind = value.get("type")
+    return not (isinstance(kind, str) and kind.endswith("Event"))

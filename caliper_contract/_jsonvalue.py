@@ -1,6 +1,7 @@
-"""Load stage for payloads: JSON text to a value, and a value checked to be JSON.
+"""Load stage for parsed payloads: a value checked to be made of JSON types, without a walk in the common case.
 
-Both never raise: what is wrong becomes a :class:`~caliper_contract.report.Violation`.
+It never raises: what is wrong becomes a :class:`~caliper_contract.report.Violation`.
+JSON *text* is read by :mod:`caliper_contract._jsontext`.
 """
 
 from __future__ import annotations
@@ -17,23 +18,16 @@ from caliper_contract.report import Violation
 #: needs this much nesting, and it keeps every later stage far from Python's
 #: recursion limit.
 MAX_DEPTH = 256
-
-
-class _Invalid(Exception):
-    def __init__(self, violation: Violation) -> None:
-        self.violation = violation
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The outcome of reading a payload: the value, or why there is none."""
-
-    value: Any
-    violations: tuple[Violation, ...] = ()
+#: Python converts integers of at most this many digits to text (its int_max_str_digits
+#: default); a longer one cannot appear in a message, so a payload with one is not checked further.
+MAX_INT_DIGITS = 4300
+_TOO_LONG = 10**MAX_INT_DIGITS
 
 
 def show(value: object, limit: int = 80) -> str:
     """A value as a person reads it in a message: JSON, cut short when long."""
+    if isinstance(value, int) and not -_TOO_LONG < value < _TOO_LONG:
+        return f"an integer of about {int(value.bit_length() * math.log10(2)):,} digits"
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):
@@ -41,56 +35,11 @@ def show(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def parse_text(text: str | bytes | bytearray) -> Parsed:
-    """Parse JSON text strictly: no NaN/Infinity, no duplicate keys, bounded depth."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            # utf-8-sig: a leading BOM is tolerated, as most JSON readers do.
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            return _syntax(f"not UTF-8 text: {error.reason} at byte {error.start}")
-    elif text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        value = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constants)
-    except _Invalid as invalid:
-        return Parsed(None, (invalid.violation,))
-    except json.JSONDecodeError as error:
-        return _syntax(f"line {error.lineno} column {error.colno}: {error.msg}")
-    except ValueError:
-        # An integer longer than Python converts (sys.get_int_max_str_digits(), 4300 digits by
-        # default; RFC 8259 §6 lets a reader limit numbers).  Worded as the file reader words it.
-        return Parsed(None, (Violation("", "json.value", "error", "number has too many digits to be read"),))
-    except RecursionError:
-        return Parsed(None, (_too_deep(""),))
-    return Parsed(value)
-
-
-def _syntax(message: str) -> Parsed:
-    return Parsed(None, (Violation("", "json.syntax", "error", message),))
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                # The parser does not say where this object sits; the CLI's
-                # position-aware reader does, for files.
-                raise _Invalid(
-                    Violation("", "json.duplicate-key", "error", f"key {json.dumps(key)} appears twice in one object")
-                )
-            seen.add(key)
-    return result
-
-
-def _no_constants(name: str) -> Any:
-    raise _Invalid(Violation("", "json.value", "error", f"{name} is not a JSON number"))
-
-
 def _too_deep(path: str) -> Violation:
     return Violation(path, "json.too-deep", "error", f"nested deeper than {MAX_DEPTH} levels; not checked further")
+
+
+TOO_LONG_MESSAGE = f"a number with more than {MAX_INT_DIGITS:,} digits is too long to check"
 
 
 @dataclass(frozen=True)
@@ -99,6 +48,11 @@ class Scan:
 
     violations: tuple[Violation, ...]
     has_null: bool
+
+    @property
+    def checkable(self) -> bool:
+        """Whether schemas can check the value: not nested too deeply, no number too long to show."""
+        return not any(v.rule == "json.too-deep" or v.message == TOO_LONG_MESSAGE for v in self.violations)
 
 
 _INFINITIES = (math.inf, -math.inf)
@@ -136,7 +90,10 @@ def scan(value: Any) -> Scan:
                 push((child, depth + 1))
             elif child is None:
                 has_null = True
-            elif kind is not int and kind is not bool and not _is_json_scalar(child):
+            elif kind is int:
+                if not -_TOO_LONG < child < _TOO_LONG:
+                    return _slow_scan(value)
+            elif kind is not bool and not _is_json_scalar(child):
                 return _slow_scan(value)
     return Scan((), has_null)
 
@@ -154,7 +111,9 @@ def _is_json_scalar(value: Any) -> bool:
         return math.isfinite(value)
     if isinstance(value, str):
         return not _has_lone_surrogate(value)
-    return value is None or isinstance(value, (int, bool))
+    if isinstance(value, int) and not isinstance(value, bool):
+        return bool(-_TOO_LONG < value < _TOO_LONG)
+    return value is None or isinstance(value, bool)
 
 
 def _locate_problems(value: Any) -> tuple[Violation, ...]:
@@ -183,6 +142,8 @@ def _locate_problems(value: Any) -> tuple[Violation, ...]:
         elif isinstance(node, float):
             if not math.isfinite(node):
                 problems.append(_not_json(path, f"{node!r} is not a JSON number"))
+        elif isinstance(node, int) and not -_TOO_LONG < node < _TOO_LONG:
+            problems.append(_not_json(path, TOO_LONG_MESSAGE))
         elif node is not None and not isinstance(node, int):
             problems.append(_not_json(path, f"a Python {type(node).__name__} has no JSON form"))
     return tuple(problems)

@@ -3,17 +3,17 @@
 The envelope schema of the OpenAPI document and the Timeback profile schema go
 into one document: OpenAPI components become ``$defs/<Name>``, the profile
 becomes ``$defs/timeback-profile`` (its own definitions
-``$defs/timeback-profile.<Name>``), and every envelope item whose ``profile`` is
-``TimebackProfile`` must also match the profile, through ``if``/``then``.
+``$defs/timeback-profile.<Name>``), and every envelope item the Timeback
+profile applies to (profile TimebackProfile, or an event with a Timeback type:
+:func:`caliper_contract.profile.judge_profile`) must also match
+``$defs/timeback-event``: the profile, and the Python rules a schema can say.
 
-A JSON Schema has no warnings: by default the profile's warning-only checks
-are left out (their ``x-rule`` stays as an annotation), so the schema accepts
-what :func:`caliper_contract.validate` finds no error in; ``strict=True`` keeps
-them, like ``validate(strict=True)``.  The cross-field rules of
-:mod:`caliper_contract.profile` (unique event ids, correctQuestions <=
-totalQuestions, no nulls, ...) and the ``date-time``, ``uri`` and ``email``
-formats are asserted only by caliper-contract itself and by validators that
-assert formats.
+A JSON Schema has no warnings: by default the warning-only checks are left out
+(their ``x-rule`` stays as an annotation), so the schema accepts what
+:func:`caliper_contract.validate` finds no error in; ``strict=True`` keeps
+them, like ``validate(strict=True)``.  The rules no schema can say are
+:func:`inexpressible`; the description names them.  The ``date-time``, ``uri``
+and ``email`` formats are asserted only by validators that assert formats.
 """
 
 from __future__ import annotations
@@ -22,9 +22,17 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from caliper_contract.dialect import IN_SUBARRAY, IN_SUBVALUES, IN_VALUE
 from caliper_contract.errors import SpecError
-from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument, resolve_pointer
-from caliper_contract.profile import TIMEBACK_PROFILE, load_profile_schema
+from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument
+from caliper_contract.pointers import resolve_pointer
+from caliper_contract.profile import (
+    TIMEBACK_PROFILE,
+    UTC_OFFSET,
+    event_schema,
+    load_profile_schema,
+    timeback_event_schema,
+)
 from caliper_contract.rules import RULES
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -36,21 +44,58 @@ _DATA = frozenset({"example", "examples", "default", "const", "enum"})
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 #: What a warning-only check keeps when it is left out.
 _ANNOTATIONS = ("x-rule", "x-message", "title", "description")
+#: Rules no JSON Schema keyword can say: JSON text itself (a schema sees a parsed value), and
+#: comparisons between values (unique ids, correct <= total, each metric once).
+_NEVER = (
+    "json.syntax",
+    "json.duplicate-key",
+    "json.value",
+    "json.too-deep",
+    "envelope.duplicate-event-id",
+    "timeback.activity-metric.correct-exceeds-total",
+    "timeback.metric.duplicate",
+)
+
+
+def inexpressible(*, strict: bool = False) -> tuple[str, ...]:
+    """The rules the bundled schema cannot express, which only caliper-contract checks.
+
+    Without ``strict``, also ``timeback.misnamed-property``: a near miss is not a
+    schema keyword, and the unknown properties it is found among are a warning,
+    left out.  With ``strict`` they are errors, and a misnamed property is one.
+    """
+    return _NEVER if strict else (*_NEVER, "timeback.misnamed-property")
 
 
 def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[str, Any]:
     """The envelope schema of ``document`` with the Timeback profile, as one Draft 2020-12 document."""
     components = document.contents.get("components", {}).get("schemas", {})
-    defs: dict[str, Any] = {name: _rewrite(schema, _openapi_ref) for name, schema in components.items()}
+    openapi_ref = _openapi_ref(document.source)
+    defs: dict[str, Any] = {name: _rewrite(schema, openapi_ref) for name, schema in components.items()}
     profile = load_profile_schema()
-    for name, schema in {PROFILE: _profile_root(profile), **_prefixed(profile.get("$defs", {}))}.items():
+    own = {
+        PROFILE: _rewrite(_profile_root(profile), _profile_ref),
+        **{name: _rewrite(schema, _profile_ref) for name, schema in _prefixed(profile.get("$defs", {})).items()},
+        **_python_rules(),
+    }
+    for name, schema in own.items():
         if name in defs:
             raise SpecError(
                 document.source,
                 f"a component named {name!r} clashes with the bundled profile",
                 f"#/components/schemas/{name}",
             )
-        defs[name] = _rewrite(schema if strict else _without_warnings(schema), _profile_ref)
+        defs[name] = schema if strict else _without_warnings(schema)
+    items = {
+        "if": timeback_event_schema(),
+        "then": {"$ref": "#/$defs/timeback-event"},
+        "else": {
+            "x-rule": "caliper.non-timeback-profile",
+            "if": event_schema(),
+            "then": {"properties": {"profile": {"not": {"type": "string"}}}},
+        },
+    }
+    send_time = {"x-rule": "envelope.send-time-utc", "pattern": UTC_OFFSET.pattern}
     info = document.contents.get("info", {})
     return {
         "$schema": DRAFT,
@@ -59,23 +104,16 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
             f"Generated by `caliper-contract schema{' --strict' if strict else ''}` from {info.get('title', 'the')} "
             f"OpenAPI document (version {info.get('version', 'unknown')}) and the Timeback profile. "
             + ("Warnings count as errors. " if strict else "Warning-only checks are annotations (x-rule). ")
-            + "Cross-field rules (unique event ids, correctQuestions <= totalQuestions, no explicit nulls, "
-            "sendTime in UTC) and the date-time, uri and email formats are checked by caliper-contract itself."
+            + "It cannot express these rules, which caliper-contract checks itself: "
+            + ", ".join(inexpressible(strict=strict))
+            + ". The date-time, uri and email formats hold only where a validator asserts formats."
         ),
         "allOf": [
-            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), _openapi_ref),
+            _rewrite(resolve_pointer(document.contents, ENVELOPE_POINTER), openapi_ref),
             {
                 "properties": {
-                    "data": {
-                        "items": {
-                            "if": {
-                                "type": "object",
-                                "properties": {"profile": {"const": TIMEBACK_PROFILE}},
-                                "required": ["profile"],
-                            },
-                            "then": {"$ref": f"#/$defs/{PROFILE}"},
-                        }
-                    }
+                    "sendTime": send_time if strict else _without_warnings(send_time),
+                    "data": {"items": items if strict else _without_warnings(items)},
                 }
             },
         ],
@@ -83,11 +121,56 @@ def bundled_schema(document: OpenAPIDocument, *, strict: bool = False) -> dict[s
     }
 
 
-def _openapi_ref(ref: str) -> str:
-    if not ref.startswith(_COMPONENTS):
-        # openapi.load() has checked every $ref stays in the document; only schema components can be bundled.
-        raise SpecError("<bundle>", f"$ref {ref!r} does not point at a schema component; it cannot be bundled")
-    return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+def _python_rules() -> dict[str, Any]:
+    """The rules of :mod:`caliper_contract.profile` a schema can say, as definitions: a Timeback event as a whole."""
+    return {
+        "timeback-event": {
+            "allOf": [
+                {"$ref": f"#/$defs/{PROFILE}"},
+                {
+                    "x-rule": "timeback.profile",
+                    "required": ["profile"],
+                    "properties": {"profile": {"const": TIMEBACK_PROFILE}},
+                },
+                {
+                    "x-rule": "timeback.generated.attempt-without-process",
+                    "if": {
+                        "required": ["generated"],
+                        "properties": {"generated": {"type": "object", "required": ["attempt"]}},
+                    },
+                    "then": {
+                        "required": ["object"],
+                        "properties": {
+                            "object": {
+                                "type": "object",
+                                "required": ["process"],
+                                "properties": {"process": {"const": True}},
+                            }
+                        },
+                    },
+                },
+                {"$ref": "#/$defs/timeback-null"},
+            ]
+        },
+        "timeback-null": {
+            "x-rule": "timeback.null",
+            "not": {"type": "null"},
+            "items": {"$ref": "#/$defs/timeback-null"},
+            "additionalProperties": {"$ref": "#/$defs/timeback-null"},
+        },
+    }
+
+
+def _openapi_ref(source: str) -> Callable[[str], str]:
+    def rename(ref: str) -> str:
+        if not ref.startswith(_COMPONENTS):
+            # openapi.load() has resolved every $ref inside the document; only components/schemas can be bundled.
+            raise SpecError(
+                source, f"$ref {ref!r} does not point at a schema in components/schemas, so it cannot be bundled"
+            )
+        return "#/$defs/" + ref.removeprefix(_COMPONENTS)
+
+    return rename
 
 
 def _profile_ref(ref: str) -> str:
@@ -104,27 +187,31 @@ def _prefixed(definitions: dict[str, Any]) -> dict[str, Any]:
     return {f"{PROFILE}.{name}": schema for name, schema in definitions.items()}
 
 
-def _rewrite(node: Any, rename: Callable[[str], str], *, schema_map: bool = False) -> Any:
-    """A copy of a schema with every ``$ref`` renamed; data keywords are copied untouched."""
-    if isinstance(node, list):
-        return [_rewrite(item, rename) for item in node]
+def _rewrite(node: Any, rename: Callable[[str], str]) -> Any:
+    """A copy of a schema with every ``$ref`` renamed; what is not a subschema is copied untouched.
+
+    Data (``enum``, ``const``, ``examples``, unknown keywords...) may look like
+    a reference, and a property may be named ``$ref``: only schemas are renamed.
+    """
     if not isinstance(node, dict):
-        return node
+        return copy.deepcopy(node)
     result: dict[str, Any] = {}
     for key, value in node.items():
-        if schema_map:
-            result[key] = _rewrite(value, rename)
-        elif key == "$ref" and isinstance(value, str):
+        if key == "$ref" and isinstance(value, str):
             result[key] = rename(value)
-        elif key in _DATA or key.startswith("x-"):
-            result[key] = copy.deepcopy(value)
+        elif key in IN_VALUE:
+            result[key] = _rewrite(value, rename)
+        elif key in IN_SUBARRAY and isinstance(value, list):
+            result[key] = [_rewrite(item, rename) for item in value]
+        elif key in IN_SUBVALUES and isinstance(value, dict):
+            result[key] = {name: _rewrite(item, rename) for name, item in value.items()}
         else:
-            result[key] = _rewrite(value, rename, schema_map=key in _SCHEMA_MAPS)
+            result[key] = copy.deepcopy(value)
     return result
 
 
 def _without_warnings(node: Any, *, schema_map: bool = False) -> Any:
-    """A copy of a profile schema in which each check of a warning rule keeps only its annotations."""
+    """A copy of a schema in which each check of a warning rule keeps only its annotations."""
     if isinstance(node, list):
         return [_without_warnings(item) for item in node]
     if not isinstance(node, dict):

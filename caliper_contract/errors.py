@@ -3,17 +3,13 @@
 A payload never raises: what is wrong with it is a :class:`~caliper_contract.report.Violation`
 in a :class:`~caliper_contract.report.Report`.  These are for the other things a
 caller can get wrong (a contract document, a rule id, a settings file) and for
-:func:`~caliper_contract.assert_valid`, which raises by design.
+:func:`~caliper_contract.assert_valid`, which raises
+:class:`~caliper_contract.report.ContractError` (a subclass of the root too) by design.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from caliper_contract.report import Report
-
-__all__ = ["CaliperContractError", "ConfigError", "ContractError", "SpecError", "UnknownRuleError"]
+__all__ = ["CaliperContractError", "ConfigError", "ContractWarning", "SpecError", "UnknownRuleError"]
 
 
 class CaliperContractError(Exception):
@@ -43,24 +39,18 @@ class SpecError(CaliperContractError):
         return (type(self), (self.document, self.reason, self.location))
 
 
+class ContractWarning(UserWarning):
+    """A warning-level violation, issued by the pytest plugin so that pytest's warnings summary shows it.
+
+    The library's own functions return warnings in the report and never issue
+    them; ``-W error::caliper_contract.ContractWarning`` (or ``filterwarnings``)
+    makes them fail a test.
+    """
+
+
 class UnknownRuleError(CaliperContractError, ValueError):
     """A rule id that is not in the catalogue was named (e.g. in ``ignore``)."""
 
 
 class ConfigError(CaliperContractError):
     """A pyproject.toml whose ``[tool.caliper-contract]`` cannot be used; the text says where and why."""
-
-
-class ContractError(CaliperContractError, AssertionError):
-    """Raised by :func:`caliper_contract.assert_valid`; its text lists every error, grouped as a report is."""
-
-    def __init__(self, report: Report, message: str | None = None) -> None:
-        self.report = report
-        if message is None:
-            lines = [f"payload breaks the Timeback Events API contract ({len(report.errors)} error(s)):"]
-            lines.extend(f"  {v}" for v in report.errors)
-            message = "\n".join(lines)
-        super().__init__(message)
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.report, str(self)))

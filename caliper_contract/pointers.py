@@ -7,6 +7,7 @@ use it without import cycles.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 def escape(token: object) -> str:
@@ -27,3 +28,11 @@ def pointer(tokens: Iterable[object]) -> str:
 def tokens(location: str) -> list[str]:
     """The unescaped tokens of a JSON Pointer (without a leading ``#``)."""
     return [unescape(token) for token in location.split("/")[1:]] if location else []
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """Resolve an RFC 6901 pointer (without the leading ``#``) in ``document``; KeyError etc. where it is not."""
+    node = document
+    for token in tokens(pointer):
+        node = node[int(token)] if isinstance(node, list) else node[token]
+    return node

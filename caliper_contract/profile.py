@@ -1,19 +1,25 @@
-"""Check stage, Timeback profile: the rules a JSON Schema cannot say.
+"""Check stage, Timeback profile: which events it applies to, and the rules a JSON Schema cannot say.
 
-The rest of the profile is data: ``timeback-profile.schema.json``.  These are
-cross-field and cross-event rules, each yielding violations of one catalogue rule.
+The rest of the profile is data: ``timeback-profile.schema.json``.  Here are
+the choice of the events the profile applies to (:func:`judge_profile`), and
+the cross-field and cross-event rules, each yielding violations of one
+catalogue rule.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 from caliper_contract._jsonvalue import show
+from caliper_contract._nearmiss import closest
 from caliper_contract.formats import is_date_time
-from caliper_contract.pointers import pointer
+from caliper_contract.pointers import pointer, resolve_pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES
 
@@ -21,7 +27,24 @@ TIMEBACK_PROFILE = "TimebackProfile"
 #: Keys only an Event has (the OpenAPI Entity schema forbids them): an envelope
 #: item with any of them is judged as an Event, otherwise as an Entity.
 EVENT_KEYS = ("action", "eventTime", "profile")
+ACTIVITY_EVENT, TIME_SPENT_EVENT = "ActivityEvent", "TimeSpentEvent"
+#: The metrics collection of each Timeback event type.
+COLLECTIONS: Mapping[str, str] = MappingProxyType(
+    {ACTIVITY_EVENT: "TimebackActivityMetricsCollection", TIME_SPENT_EVENT: "TimebackTimeSpentMetricsCollection"}
+)
+#: An event is Timeback-shaped when one of these places holds one of these types:
+#: its own type, its actor's, its object's or its generated collection's.
+TIMEBACK_TYPES: Mapping[tuple[str, ...], tuple[str, ...]] = MappingProxyType(
+    {
+        ("type",): tuple(COLLECTIONS),
+        ("actor", "type"): ("TimebackUser",),
+        ("object", "type"): ("TimebackActivityContext",),
+        ("generated", "type"): tuple(COLLECTIONS.values()),
+    }
+)
 _COUNTED_METRICS = ("totalQuestions", "correctQuestions")
+#: How a date-time in UTC ends (a JSON Schema ``pattern`` too: ECMA-262 and Python read it alike).
+UTC_OFFSET = re.compile("(?:[Zz]|[+-]00:00)$")
 
 
 def load_profile_schema() -> dict[str, Any]:
@@ -35,12 +58,182 @@ def is_event(item: Any) -> bool:
     return isinstance(item, dict) and any(key in item for key in EVENT_KEYS)
 
 
-def is_timeback_event(item: Any) -> bool:
-    return isinstance(item, dict) and item.get("profile") == TIMEBACK_PROFILE
+def static_branch(names: Sequence[str | None], instance: Any) -> int | None:
+    """The Caliper decision between Event and Entity branches, made without validating.
+
+    An item with action, eventTime or profile is an Event (the Entity schema
+    forbids those keys), any other item an Entity.  ``names`` are the branches'
+    schema names (the last token of each ``$ref``).
+    """
+    if "Event" in names and "Entity" in names:
+        return names.index("Event" if is_event(instance) else "Entity")
+    return None
+
+
+def is_timeback_shaped(item: Any) -> bool:
+    """Whether an event carries a Timeback type (see :data:`TIMEBACK_TYPES`), whatever its profile says."""
+    return is_event(item) and _timeback_type(item) is not None
+
+
+def _timeback_type(item: dict[str, Any]) -> str | None:
+    """The first Timeback type an item carries, in words: ``type "ActivityEvent"``, ``actor.type "TimebackUser"``."""
+    for where, types in TIMEBACK_TYPES.items():
+        node: Any = item
+        for key in where:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, str) and node in types:
+            return f"{'.'.join(where)} {show(node)}"
+    return None
+
+
+def timeback_event_schema() -> dict[str, Any]:
+    """:func:`judge_profile`'s choice as a JSON Schema: the items the Timeback profile applies to.
+
+    An item whose profile is TimebackProfile, or an event (an item with action,
+    eventTime or profile) that carries a Timeback type.
+    """
+    shaped = [_type_at(where, types) for where, types in TIMEBACK_TYPES.items()]
+    return {
+        "type": "object",
+        "anyOf": [
+            {"required": ["profile"], "properties": {"profile": {"const": TIMEBACK_PROFILE}}},
+            {"anyOf": [{"required": [key]} for key in EVENT_KEYS], "allOf": [{"anyOf": shaped}]},
+        ],
+    }
+
+
+def event_schema() -> dict[str, Any]:
+    """:func:`is_event` as a JSON Schema."""
+    return {"type": "object", "anyOf": [{"required": [key]} for key in EVENT_KEYS]}
+
+
+def _type_at(where: tuple[str, ...], types: tuple[str, ...]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "required": ["type"], "properties": {"type": {"enum": list(types)}}}
+    for key in reversed(where[:-1]):
+        schema = {"type": "object", "required": [key], "properties": {key: schema}}
+    return schema
+
+
+@dataclass(frozen=True)
+class ProfileVerdict:
+    """What an item's profile means: whether the Timeback checks apply, and what is wrong with the profile.
+
+    ``findings`` pairs each violation with what it is about (its target, see
+    :mod:`caliper_contract.contract`): a missing profile is reported at the
+    event that lacks it, and is about ``<event>/profile``.
+    """
+
+    timeback: bool
+    findings: tuple[tuple[str, Violation], ...] = ()
+
+
+def caliper_profiles(document: Mapping[str, Any], event_pointer: str | None) -> frozenset[str] | None:
+    """The profiles the OpenAPI document's Event schema accepts, or None when it does not list them.
+
+    Follows ``$ref`` and ``allOf``/``anyOf``/``oneOf`` from the Event's
+    ``profile`` property and gathers ``enum`` and ``const`` values.
+    """
+    if event_pointer is None:
+        return None
+    event = resolve_pointer(document, event_pointer)
+    properties = event.get("properties") if isinstance(event, dict) else None
+    stack = [properties.get("profile")] if isinstance(properties, dict) else []
+    found: set[str] = set()
+    listed = False
+    seen: set[int] = set()  # a document may refer to a schema twice, or in a loop
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#"):
+            stack.append(resolve_pointer(document, node["$ref"][1:]))
+        for keyword in ("allOf", "anyOf", "oneOf"):
+            if isinstance(node.get(keyword), list):
+                stack.extend(node[keyword])
+        if isinstance(node.get("enum"), list):
+            listed = True
+            found.update(value for value in node["enum"] if isinstance(value, str))
+        if isinstance(node.get("const"), str):
+            listed = True
+            found.add(node["const"])
+    return frozenset(found) if listed else None
+
+
+def judge_profile(item: Any, path: tuple[object, ...], profiles: frozenset[str] | None) -> ProfileVerdict:
+    """Whether the Timeback profile applies to an envelope item, and what is wrong with its profile.
+
+    An item whose profile is TimebackProfile is a Timeback event.  So is an
+    event that carries a Timeback type (:func:`is_timeback_shaped`) whatever its
+    profile says: a missing, misspelled or other profile is an error there, since
+    Timeback never counts the event, and its other Timeback mistakes are reported
+    with it.  Any other event of another Caliper profile is stored but not
+    counted: a warning.  ``profiles`` are the ones the API accepts (see
+    :func:`caliper_profiles`), or None when the document does not list them.
+    """
+    if not isinstance(item, dict):
+        return ProfileVerdict(False)
+    value = item.get("profile", _MISSING)
+    if value == TIMEBACK_PROFILE:
+        return ProfileVerdict(True)
+    at = (*path, "profile")
+    if not is_timeback_shaped(item):
+        if not (is_event(item) and isinstance(value, str)):
+            return ProfileVerdict(False)
+        warning = _violation(
+            at,
+            "caliper.non-timeback-profile",
+            f"profile {show(value)} is stored but not counted towards XP or time; "
+            'Timeback analytics read only "TimebackProfile" events',
+        )
+        return ProfileVerdict(False, ((warning.path, warning),))
+    why = f"an event with a Timeback type ({_timeback_type(item)})"
+    if value is _MISSING:
+        error = _violation(
+            path, "timeback.profile", f'missing required property "profile": {why} has profile "TimebackProfile"'
+        )
+    elif isinstance(value, str) and (value in (profiles or ()) or _unlisted_profile(value, profiles)):
+        error = _violation(
+            at,
+            "timeback.profile",
+            f"Timeback types outside TimebackProfile: the API stores it but never counts it; "
+            f'profile {show(value)} should be "TimebackProfile"',
+        )
+    elif isinstance(value, str) and closest(value, (TIMEBACK_PROFILE,)) is not None:
+        error = _violation(
+            at, "timeback.profile", f'{show(value)} is not a Caliper profile; did you mean "TimebackProfile"?'
+        )
+    else:
+        error = _violation(
+            at, "timeback.profile", f'{show(value)} is not a Caliper profile; {why} has profile "TimebackProfile"'
+        )
+    return ProfileVerdict(True, ((pointer(at), error),))
+
+
+_MISSING = object()
+
+
+def _unlisted_profile(value: str, profiles: frozenset[str] | None) -> bool:
+    """A profile the document does not list, taken as one unless it is a near miss of TimebackProfile."""
+    return profiles is None and closest(value, (TIMEBACK_PROFILE,)) is None
 
 
 def _violation(path: Sequence[object], rule: str, message: str) -> Violation:
     return Violation(pointer(path), rule, RULES[rule].severity, message)
+
+
+def metrics_kind(event: dict[str, Any]) -> str | None:
+    """Which event type's metrics an event's collection holds: the event's own type, else its collection's.
+
+    A wrong collection type is one error (``timeback.generated``); the items
+    are still judged by the event type, as the profile schema judges them.
+    """
+    event_type = event.get("type")
+    if isinstance(event_type, str) and event_type in COLLECTIONS:
+        return event_type
+    generated = event.get("generated")
+    collection = generated.get("type") if isinstance(generated, dict) else None
+    return next((kind for kind, name in COLLECTIONS.items() if name == collection), None)
 
 
 def check_event(event: dict[str, Any], path: tuple[object, ...], *, has_null: bool = True) -> Iterator[Violation]:
@@ -54,16 +247,18 @@ def check_event(event: dict[str, Any], path: tuple[object, ...], *, has_null: bo
     generated = event.get("generated")
     if not isinstance(generated, dict):
         return
+    kind = metrics_kind(event)
     items = generated.get("items")
     if isinstance(items, list):
         metrics = [(index, item) for index, item in enumerate(items) if isinstance(item, dict)]
         items_path = (*path, "generated", "items")
-        if event.get("type") == "ActivityEvent":
-            yield from _duplicates(metrics, items_path, lambda item: item.get("type"))
+        if kind == ACTIVITY_EVENT:
+            yield from _duplicates(metrics, items_path, lambda item: (item.get("type"),))
             yield from _correct_exceeds_total(metrics, items_path)
-        elif event.get("type") == "TimeSpentEvent":
+        elif kind == TIME_SPENT_EVENT:
             yield from _duplicates(metrics, items_path, lambda item: (item.get("type"), item.get("subType")))
-    if "attempt" in generated:
+    # A time collection does not have an attempt: the profile schema reports the key as unknown.
+    if "attempt" in generated and kind != TIME_SPENT_EVENT:
         target = event.get("object")
         if not (isinstance(target, dict) and target.get("process") is True):
             yield _violation(
@@ -101,8 +296,16 @@ def _duplicates(
             yield _violation(
                 (*items_path, index),
                 "timeback.metric.duplicate",
-                f"metric {show(name)} already appears at item {earlier}; send each once",
+                f"{_metric_words(name)} already appears at item {earlier}; send each once",
             )
+
+
+def _metric_words(name: tuple[Any, ...]) -> str:
+    """``metric "xpEarned"``; a time metric's ``metric "active" (no subType)`` or ``with subType "eating"``."""
+    words = f"metric {show(name[0])}"
+    if len(name) == 1:
+        return words
+    return f"{words} (no subType)" if name[1] is None else f"{words} with subType {show(name[1])}"
 
 
 def _correct_exceeds_total(
@@ -150,7 +353,7 @@ def check_envelope(envelope: dict[str, Any]) -> Iterator[Violation]:
 
 
 def _is_utc(timestamp: str) -> bool:
-    return timestamp[-1:] in ("Z", "z") or timestamp.endswith(("+00:00", "-00:00"))
+    return UTC_OFFSET.search(timestamp) is not None
 
 
 def _is_number(value: object) -> bool:

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from caliper_contract import Contract
-from caliper_contract.rules import BASE_EXAMPLES
+from caliper_contract._breaches import BASE_EXAMPLES
 
 
 def seed(name: str) -> Any:

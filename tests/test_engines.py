@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, Contract
+from caliper_contract._breaches import BASE_EXAMPLES, DELETE, Breach, apply_breach
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.rules import BASE_EXAMPLES, DELETE, Breach, apply_breach
 from caliper_contract.strategies import envelopes, invalid_envelopes
+from caliper_contract.strategies._values import texts
 
 ENGINES = ["python"] + (["rust"] if importlib.util.find_spec("jsonschema_rs") else [])
 DOCUMENT = load(bundled_path())
@@ -100,12 +101,12 @@ JSON_SCALARS = st.one_of(
     st.booleans(),
     st.integers(-100_000, 100_000),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12),
+    texts(max_size=12),
     st.sampled_from(["", "Other", "TimebackProfile", "https://example.com/x", "2024-04-24T14:12:00Z", "a@b.co"]),
 )
 JSON_VALUES = st.recursive(
     JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(texts(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
 
@@ -120,7 +121,7 @@ def mutated_envelopes(draw: st.DrawFn) -> Any:
     return envelope
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None)
 @given(mutated_envelopes())
 def test_engines_agree_on_random_mutations_of_the_examples(envelope):
     _agree(envelope)

@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, Contract, Report, validate
+from caliper_contract._breaches import apply_breach
 from caliper_contract._jsonvalue import MAX_DEPTH
 from caliper_contract.openapi import bundled_path, load
-from caliper_contract.rules import apply_breach
 from tests import seeds
 
 
@@ -128,7 +128,6 @@ def test_python_values_without_a_json_form_are_reported(value):
         ('{"a": 1, "a": 1}', "json.duplicate-key"),
         ('{"a": Infinity}', "json.value"),
         ('{"a": -Infinity}', "json.value"),
-        ('{"a": ' + "1" * 5000 + "}", "json.value"),  # more digits than Python converts to an int
         ("", "json.syntax"),
         ("\ufeff", "json.syntax"),
     ],

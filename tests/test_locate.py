@@ -117,7 +117,7 @@ def test_an_integer_longer_than_python_converts_is_an_error_with_a_position():
             parse(text)
         error = caught.value
         assert (error.rule, error.position, error.pointer) == ("json.value", Position(2, 2), "/0")
-        assert error.message == "number has too many digits to be read"
+        assert error.message == "a number with more than 4,300 digits is too long to check"
 
 
 def test_nesting_of_any_depth_is_read_without_recursion():

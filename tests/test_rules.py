@@ -6,12 +6,13 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
 from caliper_contract import RULES, UnknownRuleError, validate
-from caliper_contract.rules import BASE_EXAMPLES, apply_breach, check_rule_ids, get_rule
+from caliper_contract._breaches import BASE_EXAMPLES, apply_breach
+from caliper_contract.rules import Source, check_rule_ids, get_rule
 from tests import seeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ def test_every_rule_has_words_and_a_known_source():
         assert rule.severity in ("error", "warning")
         assert rule.title
         assert rule.explanation.endswith((".", ")"))
-        assert rule.source in ("openapi", "prose", "observed", "json")
+        assert rule.source in get_args(Source)
 
 
 def test_unknown_rule_ids_are_refused_with_a_suggestion():

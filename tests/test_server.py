@@ -907,7 +907,7 @@ _JSON = {"Content-Type": "application/json"}
                 "POST", "/caliper/event", {**_JSON, "Authorization": f"Bearer {token}"}, _five_thousand_digit_integer()
             ),
             400,
-            "number has too many digits to be read [json.value]",
+            "digits is too long to check [json.value]",
             id="body-with-a-5000-digit-integer",
         ),
         pytest.param(

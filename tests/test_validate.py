@@ -64,7 +64,7 @@ def test_json_text_in_str_and_bytes_is_accepted():
         ('{"a": NaN}', "json.value", "NaN"),
         ('{"a": 1, "a": 2}', "json.duplicate-key", '"a"'),
         (b"\xff\xfe", "json.syntax", "not UTF-8"),
-        ("{} trailing", "json.syntax", "Extra data"),
+        ("{} trailing", "json.syntax", "line 1 column 4: extra text after the JSON value"),
     ],
 )
 def test_broken_json_text_is_a_violation_not_an_exception(text, rule, words):
@@ -106,7 +106,7 @@ def test_enum_and_const_near_misses_suggest_the_allowed_value():
 def test_an_unknown_key_suggests_the_known_one():
     envelope = seeds.time_spent()
     item = envelope["data"][0]["generated"]["items"][1]
-    item["sub_type"] = item.pop("subType")
+    item["sub_type"] = "eating"  # beside its subType: not a misnamed subType, an unknown key
     (violation,) = validate(envelope).warnings
     assert violation.path == "/data/0/generated/items/1/sub_type"
     assert violation.message == 'unknown property "sub_type"; did you mean "subType"?'
@@ -211,7 +211,7 @@ def test_report_is_iterable_data_that_renders_as_text():
     assert [v.severity for v in report] == ["error", "warning"]  # errors first
     assert report.errors[0].is_error
     assert not report.warnings[0].is_error
-    assert str(report).splitlines()[0] == "invalid: 1 error(s), 1 warning(s)"
+    assert str(report).splitlines()[0] == "envelope breaks the Timeback Events API contract (1 error, 1 warning)"
     assert report.to_dict()["violations"][0]["rule"] == "openapi.format"
     assert isinstance(report.violations[0], Violation)
     with pytest.raises(AttributeError):

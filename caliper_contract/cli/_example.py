@@ -39,8 +39,8 @@ def example_envelope(kind: Kind, *, seed: int = 0) -> dict[str, Any]:
         drawn.append(envelope)
 
     # Hypothesis keeps a cache in ./.hypothesis; a command printing an example must not
-    # leave one in the user's project.  The cache (its Unicode tables take seconds to
-    # build) goes to the user's cache folder instead, or a temporary one if that fails.
+    # leave one in the user's project.  The cache goes to the user's cache folder
+    # instead, or a temporary one if that fails.
     previous = os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")
     with tempfile.TemporaryDirectory(prefix="caliper-contract-") as fallback:
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = _user_cache() or fallback

@@ -6,9 +6,10 @@ command imports what it needs when it runs, so ``check`` never loads
 Hypothesis and ``rules`` never loads the OpenAPI document.
 
 Exit status: 0 nothing wrong, 1 violations, 2 a file could not be read or
-parsed or held no payload, or the command was misused.  A reader that goes
-away early (``| head``) changes nothing: output stops quietly, and ``check``
-still exits with the status of what it found.
+parsed or held no payload, or the command was misused, or its output could not
+be written (:mod:`caliper_contract.cli._output`).  A reader that goes away early
+(``| head``) changes nothing: output stops quietly, and ``check`` still exits
+with the status of what it found.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from caliper_contract import __version__
-from caliper_contract.cli import _serve
+from caliper_contract.cli import _output, _serve
 from caliper_contract.cli._arguments import rule_list
 
 if TYPE_CHECKING:
@@ -72,9 +73,16 @@ def _settings() -> Settings:
     from caliper_contract.settings import discover
 
     try:
-        return discover(Path.cwd())
+        return discover(_cwd())
     except ConfigError as error:
         raise UsageError(str(error)) from None
+
+
+def _cwd() -> Path:
+    try:
+        return Path.cwd()
+    except OSError as error:  # deleted while the command was starting, or never reachable
+        raise UsageError(f"the current folder cannot be used: {error.strerror or error}") from None
 
 
 def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
@@ -86,16 +94,6 @@ def _contract(args: argparse.Namespace, settings: Settings) -> Contract:
         return Contract.from_openapi(spec) if spec is not None else Contract.default()
     except SpecError as error:
         raise UsageError(str(error)) from None
-
-
-def _rule_ids(ids: Sequence[str], where: str) -> frozenset[str]:
-    from caliper_contract.errors import UnknownRuleError
-    from caliper_contract.rules import check_rule_ids
-
-    try:
-        return check_rule_ids(ids)
-    except UnknownRuleError as error:
-        raise UsageError(f"{where}: {error}") from None
 
 
 # -- check ----------------------------------------------------------------------
@@ -139,63 +137,84 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the name of standard input in reports; a .jsonl or .ndjson name reads it a payload per line",
     )
+    _check_more_arguments(parser)
+
+
+def _check_more_arguments(parser: argparse.ArgumentParser) -> None:
+    from caliper_contract._paths import DEFAULT_EXPECT_INVALID
+
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATTERN",
+        help="pass over files and folders this path pattern matches, named ones too (repeatable; replaces exclude "
+        "from pyproject.toml)",
+    )
+    parser.add_argument(
+        "--expect-invalid",
+        action="append",
+        metavar="PATTERN",
+        help="files each of whose payloads must break the contract (repeatable; default: "
+        f"{' '.join(DEFAULT_EXPECT_INVALID)}, or expect-invalid from pyproject.toml)",
+    )
+    parser.add_argument(
+        "--no-expect-invalid", action="store_true", help="no file must break the contract: check every file as valid"
+    )
+    parser.add_argument("--statistics", action="store_true", help="print how often each rule was broken, not where")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print errors only: no warnings, no summary")
+    parser.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when errors are found (not when a file cannot be read)"
+    )
+    parser.add_argument("-o", "--output-file", metavar="FILE", help="write the report to FILE, not standard output")
 
 
 def _check(args: argparse.Namespace) -> int:
-    from caliper_contract._files import Finding
-    from caliper_contract.cli._check import FileChecker, Options
+    from caliper_contract._files import STDIN, Finding
+    from caliper_contract.cli._check import FileChecker, Tally
     from caliper_contract.cli._discover import sources
-    from caliper_contract.cli._render import REPORTERS, Run
+    from caliper_contract.cli._render import REPORTERS, STATISTICS, Run
+    from caliper_contract.cli._settle import OptionError, check_options, exclusions
     from caliper_contract.errors import SpecError
 
+    if args.statistics and args.format not in STATISTICS:
+        raise UsageError(f"--statistics works with --format {' or '.join(STATISTICS)}, not {args.format}")
+    if STDIN in args.paths and sys.stdin is None:
+        raise UsageError("standard input is closed: there is nothing to read for -")
     settings = _settings()
-    ignore_ids = args.ignore if args.ignore is not None else settings.ignore or ()
-    select_ids = args.select if args.select is not None else settings.select
-    config_where = f"{settings.source} [tool.caliper-contract]"
-    ignore = _rule_ids(ignore_ids, "--ignore" if args.ignore is not None else config_where)
-    unignorable = sorted(rule for rule in ignore if rule.startswith("json."))
-    if unignorable:
-        raise UsageError(f"{unignorable[0]} cannot be ignored: a file that cannot be read cannot be checked")
-    select = (
-        None if select_ids is None else _rule_ids(select_ids, "--select" if args.select is not None else config_where)
-    )
-    strict = args.strict if args.strict is not None else bool(settings.strict)
-    checker = FileChecker(_contract(args, settings), Options(strict, ignore, select, args.kind))
-
-    findings: list[Finding] = []
-    files = 0
     try:
-        for source in sources(args.paths, stdin_name=args.stdin_name):
-            if isinstance(source, Finding):
-                findings.append(source)
-            else:
-                files += 1
-                findings.extend(checker.check(source))
+        options = check_options(args, settings, _cwd())
+        exclude = exclusions(args, settings, _cwd())
+    except OptionError as error:  # an unknown rule id, a bad pattern
+        raise UsageError(str(error)) from None
+    checker = FileChecker(_contract(args, settings), options)
+
+    tally = Tally()
+    try:
+        for source in sources(args.paths, stdin_name=args.stdin_name, exclude=exclude):
+            tally.add(source if isinstance(source, Finding) else checker.check(source))
     except SpecError as error:  # --kind event with a document that has no Event schema
         raise UsageError(str(error)) from None
-    color = args.format == "text" and _use_color(args.color)
+    shown = [finding for finding in tally.findings if finding.severity == "error"] if args.quiet else tally.findings
+    color = args.format == "text" and _use_color(args.color, args.output_file)
+    run = Run(shown, tally.files, color, tally.invalid_as_expected, tally.skipped, quiet=args.quiet)
+    reporter = (STATISTICS if args.statistics else REPORTERS)[args.format]
     try:
-        sys.stdout.write(REPORTERS[args.format](Run(findings, files, color)))
-        sys.stdout.flush()
+        _output.write(reporter(run), args.output_file)
     except BrokenPipeError:
         # Every file was checked before anything was written: the status is still what they hold.
         _stop_writing()
-    if any(finding.unreadable for finding in findings):
-        return UNUSABLE
-    return VIOLATIONS if any(finding.severity == "error" for finding in findings) else OK
+    except _output.OutputError as error:
+        raise UsageError(str(error)) from None
+    return tally.status(exit_zero=args.exit_zero)
 
 
 def _stop_writing() -> None:
-    """The reader went away (`| head`): send what is left to the null device, quietly, as command-line tools do.
-
-    Python flushes standard output as it exits; without this, that flush fails
-    again and prints a warning.
-    """
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    """The reader went away (`| head`): the rest of the output goes nowhere (see :func:`_output.stop_writing`)."""
+    _output.stop_writing()
 
 
-def _use_color(choice: str) -> bool:
-    if choice != "auto":
+def _use_color(choice: str, output_file: str | None = None) -> bool:
+    if choice != "auto" or output_file is not None:
         return choice == "always"
     # https://no-color.org: a non-empty NO_COLOR turns colour off.
     return not os.environ.get("NO_COLOR") and sys.stdout.isatty()
@@ -229,9 +248,10 @@ def _explain_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from caliper_contract._breaches import DELETE
     from caliper_contract._jsonvalue import show
     from caliper_contract.errors import UnknownRuleError
-    from caliper_contract.rules import DELETE, get_rule
+    from caliper_contract.rules import get_rule
 
     try:
         rule = get_rule(args.rule)
@@ -316,16 +336,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     run = next(command.run for command in COMMANDS if command.name == args.command)
     try:
+        if sys.stdout is None and getattr(args, "output_file", None) is None:
+            raise UsageError(_output.closed_stdout())
         status = run(args)
-        sys.stdout.flush()  # here, so that a reader gone away is met here and not as Python exits
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, so that a reader gone away is met here and not as Python exits
         return status
     except UsageError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        _output.error_line(PROG, str(error))
         return UNUSABLE
     except BrokenPipeError:
         # check keeps its own status (see _check); for the others the output is the result, read as far as wanted.
         _stop_writing()
         return OK
+    except OSError as error:  # standard output full or failing (read errors are findings, never raised)
+        _output.error_line(PROG, _output.cannot_write(error))
+        return UNUSABLE
     except KeyboardInterrupt:
         return 130
 

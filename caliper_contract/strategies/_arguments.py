@@ -1,9 +1,11 @@
 """Argument checks for the strategies, raising Hypothesis's ``InvalidArgument`` up front.
 
-A pinned value (``actor=``, ``subject=``, ``sensor=``, ``send_time=``) is
-checked by the contract itself: it is put into a valid envelope and validated,
-so the error a user sees names the same rule and message ``validate()`` would.
-A pinned *strategy* is checked the same way on every value it draws.
+A pinned value (``actor=``, ``subject=``, ``sensor=``, ``send_time=``, an
+email domain) is checked by the contract itself: it is put into a valid
+envelope and validated, so the error a user sees names the same rule and
+message ``validate()`` would.  A pinned *strategy* is checked the same way on
+every value it draws; the contract is loaded when the strategy is made, so the
+first draws (which Hypothesis's ``too_slow`` health check times) do not pay for it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ LOCATIONS: dict[str, tuple[object, ...]] = {
     "subject": ("data", 0, "object", "subject"),
     "sensor": ("sensor",),
     "send_time": ("sendTime",),
+    "email": ("data", 0, "actor", "email"),
 }
 
 
@@ -58,12 +61,26 @@ def pinned(
     if value is None:
         return None
     if isinstance(value, st.SearchStrategy):
+        _load_contract()
         return value.map(_checker(name, allow_warnings))
     if not isinstance(value, kind):
         raise InvalidArgument(f"{name}= must be a {kind.__name__} or a strategy, got {type(value).__name__} {value!r}")
     _check_value(name, value, allow_warnings)
     # A fresh copy per draw: a test that changes its input must not change the next one.
     return st.just(value).map(copy.deepcopy)
+
+
+def checked_domains(domains: object) -> tuple[str, ...]:
+    """``domains=`` of ``emails()``: a non-empty sequence of names that make valid addresses."""
+    if isinstance(domains, str) or not isinstance(domains, Sequence):
+        raise InvalidArgument(f"domains= must be a list of domain names, e.g. ['school.example.edu'], got {domains!r}")
+    if not domains:
+        raise InvalidArgument("domains= is empty: give at least one domain name")
+    for domain in domains:
+        if not isinstance(domain, str):
+            raise InvalidArgument(f"domains= must hold domain names (strings), got {type(domain).__name__} {domain!r}")
+        _check_value("email", f"student@{domain}", False, source=f"domains= entry {domain!r} (as student@{domain})")
+    return tuple(domains)
 
 
 def _checker(name: str, allow_warnings: bool) -> Callable[[T], T]:
@@ -74,11 +91,14 @@ def _checker(name: str, allow_warnings: bool) -> Callable[[T], T]:
     return check
 
 
-def _check_value(name: str, value: object, allow_warnings: bool, *, drawn: bool = False) -> None:
+def _check_value(
+    name: str, value: object, allow_warnings: bool, *, drawn: bool = False, source: str | None = None
+) -> None:
     problems = _problems(LOCATIONS[name], value, allow_warnings)
     if problems:
         where = pointer(LOCATIONS[name])
-        source = f"the {name}= strategy drew {value!r}, which" if drawn else f"{name}={value!r}"
+        if source is None:
+            source = f"the {name}= strategy drew {value!r}, which" if drawn else f"{name}={value!r}"
         lines = [f"{source} breaks the Timeback Events API contract:"]
         for violation in problems:
             relative = violation.path[len(where) :] or "(the value itself)"
@@ -104,6 +124,14 @@ def _problems(location: Sequence[object], value: object, allow_warnings: bool) -
     ]
 
 
+@lru_cache(maxsize=1)
+def _load_contract() -> None:
+    """Load the contract and compile its validators now, not in the first draws."""
+    from caliper_contract import validate
+
+    validate(_probe())
+
+
 def _probe() -> Any:
     return copy.deepcopy(_seed())
 
@@ -111,7 +139,7 @@ def _probe() -> Any:
 @lru_cache(maxsize=1)
 def _seed() -> Any:
     from caliper_contract import Contract
-    from caliper_contract.rules import BASE_EXAMPLES
+    from caliper_contract._breaches import BASE_EXAMPLES
 
     examples = {example.name: example.value for example in Contract.default().examples()}
     return examples[BASE_EXAMPLES["activity"]]

@@ -14,9 +14,11 @@ Keywords walked: ``$ref``, ``allOf`` (merged), ``anyOf``, ``type`` (one or
 several), ``properties``, ``required``, ``additionalProperties``, ``items``,
 ``minItems``, ``maxItems``, ``uniqueItems``, ``const``, ``enum``, ``default``
 (a leaf with a default generates it: Caliper's defaults are its canonical
-values); ``format`` and ``pattern`` on strings.  Leaves the walker has no
-realistic values for (free strings, numbers, other formats and patterns) come
-from ``hypothesis_jsonschema.from_schema`` on that leaf schema.  An object or
+values); ``format`` and ``pattern`` on strings.  Free strings (at most a
+``minLength`` or ``maxLength``) are mostly short names, sometimes any text,
+drawn without Hypothesis's Unicode tables (see ``_values``); the other leaves the walker has no realistic values
+for (numbers, other formats and patterns) come from
+``hypothesis_jsonschema.from_schema`` on that leaf schema.  An object or
 array schema using another keyword (``oneOf``, ``not``, ``if``...) is refused
 with ``InvalidArgument`` when the strategy is built, never silently ignored.
 """
@@ -35,8 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from caliper_contract.contract import Contract
-from caliper_contract.openapi import resolve_pointer
-from caliper_contract.pointers import escape
+from caliper_contract.pointers import escape, resolve_pointer
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary
 
@@ -59,10 +60,11 @@ _MAX_DEPTH = 8
 _DEPTH_LIMIT = 32
 _IRI_HOSTS = st.sampled_from(("example.edu", "example.com", "lms.example.org"))
 _IRI_NUMBERS = st.integers(1, 999_999)
+_FREE_TEXT = ("Chapter 1", "Answered quiz", "Reading G3", "Practice set 12", "Week 3 discussion")
 _PROBE_URN = f"urn:uuid:{uuid.UUID(int=0, version=4)}"
-_JSON_KEYS = st.one_of(st.sampled_from(("customField", "source", "version")), st.text(min_size=1, max_size=12))
+_JSON_KEYS = st.one_of(st.sampled_from(("customField", "source", "version")), values.texts(min_size=1, max_size=12))
 _JSON_VALUES = st.one_of(
-    st.text(max_size=20),
+    values.texts(max_size=20),
     st.integers(-1000, 1000),
     st.booleans(),
     st.none(),
@@ -260,6 +262,8 @@ class _Walker:
                 return realistic()
         if set(constraints) == {"type", "pattern"} and re.search(constraints["pattern"], _PROBE_URN):
             return values.as_strategy(values.draw_urn)
+        if constraints.get("type") == "string" and set(constraints) <= {"type", "minLength", "maxLength"}:
+            return _free_text(constraints.get("minLength", 0), constraints.get("maxLength"))
         # hypothesis-jsonschema handles leaf schemas well on any Hypothesis
         # version (only its object generation breaks), so it covers the rest.
         from hypothesis_jsonschema import from_schema
@@ -381,6 +385,15 @@ def _entity_terms(types: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
         _IRI_HOSTS,
         _IRI_NUMBERS,
     )
+
+
+def _free_text(low: int, high: int | None) -> st.SearchStrategy[str]:
+    """Mostly a short name that fits the length limits, sometimes any text that does."""
+    names = tuple(name for name in _FREE_TEXT if low <= len(name) and (high is None or len(name) <= high))
+    any_text = values.texts(min_size=low, max_size=high)
+    if not names:
+        return any_text
+    return st.composite(lambda draw: values.draw_text(draw, st.sampled_from(names), any_text))()
 
 
 _REALISTIC_FORMATS: dict[str, Callable[[], st.SearchStrategy[str]]] = {

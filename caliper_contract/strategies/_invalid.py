@@ -33,6 +33,7 @@ from caliper_contract._jsonvalue import MAX_DEPTH
 from caliper_contract.errors import UnknownRuleError
 from caliper_contract.pointers import pointer
 from caliper_contract.rules import RULES, check_rule_ids
+from caliper_contract.strategies import _fields as fields
 from caliper_contract.strategies import _timeback as timeback
 from caliper_contract.strategies import _values as values
 from caliper_contract.strategies import vocabulary
@@ -67,7 +68,12 @@ def invalid_envelopes(
     those it must accept with a warning.  Examples shrink towards the first
     rule of the catalogue and the simplest breach of it.
     """
-    return _cases(st.sampled_from(tuple((rule, _BREAKERS[rule]) for rule in _select(rules, severity))))
+    selected = _select(rules, severity)
+    # The envelopes breaches start from are built now, once, not in the first
+    # draws (which Hypothesis's too_slow health check times).
+    _bases()
+    _generic()
+    return _cases(st.sampled_from(tuple((rule, _BREAKERS[rule]) for rule in selected)))
 
 
 def _select(rules: Iterable[str] | None, severity: str | None) -> tuple[str, ...]:
@@ -283,7 +289,8 @@ def _openapi_required(draw: st.DrawFn) -> _Breach:
         del envelope[key]
         return envelope, "", f"removed {key!r} from the envelope"
     scene = _scene(draw) if where == "event" else _scene_with(draw, "entity")
-    key = _choose(draw, _EVENT_KEYS if where == "event" else ("id", "type"))
+    # A Timeback event without its profile breaks timeback.profile instead.
+    key = _choose(draw, tuple(key for key in _EVENT_KEYS if key != "profile") if where == "event" else ("id", "type"))
     del scene.item[key]
     generated = scene.item.get("generated")
     if key == "object" and isinstance(generated, dict):
@@ -376,8 +383,10 @@ _PROFILES = ("TimebackProfil", "timebackprofile", "Timeback", "TimeBackProfile",
 
 
 def _openapi_enum(draw: st.DrawFn) -> _Breach:
-    scene = _scene(draw)
-    scene.item["profile"] = _choose(draw, _PROFILES)
+    # On a generic Caliper event: a Timeback event's wrong profile breaks timeback.profile.
+    scene = _scene_with(draw, "event")
+    own = scene.item["profile"]
+    scene.item["profile"] = _choose(draw, (own.lower(), own.removesuffix("Profile"), *_PROFILES))
     return scene.envelope, scene.path("profile"), "a profile that is not a Caliper profile"
 
 
@@ -432,12 +441,22 @@ def _send_time_utc(draw: st.DrawFn) -> _Breach:
 
 
 def _non_timeback_profile(draw: st.DrawFn) -> _Breach:
-    if draw(_BOOLEANS):
-        scene = _scene_with(draw, "event")
-        return scene.envelope, scene.path("profile"), "a generic Caliper event"
+    # A Timeback event under another Caliper profile breaks timeback.profile instead.
+    scene = _scene_with(draw, "event")
+    return scene.envelope, scene.path("profile"), "a generic Caliper event"
+
+
+_OTHER_PROFILES = tuple(dict.fromkeys(term.profile for term in vocabulary.EVENTS))
+
+
+def _profile(draw: st.DrawFn) -> _Breach:
     scene = _scene(draw)
-    scene.item["profile"] = _choose(draw, tuple(dict.fromkeys(term.profile for term in vocabulary.EVENTS)))
-    return scene.envelope, scene.path("profile"), "a Timeback event under another Caliper profile"
+    how = _choose(draw, ("another", "misspelled", "missing"))
+    if how == "missing":
+        del scene.item["profile"]
+        return scene.envelope, scene.path(), "a Timeback event without a profile"
+    scene.item["profile"] = _choose(draw, _OTHER_PROFILES if how == "another" else _PROFILES)
+    return scene.envelope, scene.path("profile"), f"a Timeback event with {how} profile"
 
 
 # -- the Timeback profile ----------------------------------------------------------------------
@@ -666,11 +685,14 @@ def _null(draw: st.DrawFn) -> _Breach:
     return scene.envelope, scene.path(*tokens), "an explicit null"
 
 
+# Each far from every property the profile documents for its object, or a near miss of
+# one that is always there ("Email", "subjects", "subType" beside an activity metric's
+# type): a near miss of an absent one breaks timeback.misnamed-property.
 _UNKNOWN_KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("actor",): ("userId", "Email", "grade", "sourcedId"),
-    ("object",): ("lesson", "courseId", "subjects", "url"),
+    ("object",): ("lesson", "lessonId", "subjects", "url"),
     ("object", "app"): ("version", "url"),
-    ("generated",): ("score", "attempts"),
+    ("generated",): ("score", "duration"),
 }
 
 
@@ -681,12 +703,48 @@ def _unknown_property(draw: st.DrawFn) -> _Breach:
     names: tuple[str, ...]
     if where == ("generated", "items"):
         where = ("generated", "items", _metric_index(draw, scene))
-        names = ("sub_type", "seconds") if event["type"] == "TimeSpentEvent" else ("subType", "unit")
+        names = ("seconds", "note") if event["type"] == "TimeSpentEvent" else ("subType", "unit")
     else:
         names = _UNKNOWN_KEYS[tuple(map(str, where))]
     key = _choose(draw, names)
     _at(event, where)[key] = "value"
     return scene.envelope, scene.path(*where, key), f"property {key!r} unknown to the Timeback profile"
+
+
+#: Documented properties a sender may misname, where they are, and the names they come as.
+_MISNAMED: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = {
+    ("actor",): {"email": ("Email", "e_mail", "EMail")},
+    ("object",): {"subject": ("Subject", "subjects"), "app": ("App", "apps")},
+    ("object", "app"): {"name": ("Name", "app_name")},
+    ("generated",): {"items": ("Items", "item")},
+}
+_TIME_METRIC_NAMES = {
+    "subType": ("sub_type", "SubType", "subtype", "sub-type"),
+    "startDate": ("start_date", "StartDate"),
+    "endDate": ("end_date", "enddate"),
+}
+
+
+def _misnamed_property(draw: st.DrawFn) -> _Breach:
+    """A documented property under a near-miss name: renamed if it is there, else added so."""
+    scene = _scene(draw)
+    event = scene.item
+    if event["type"] == "TimeSpentEvent" and draw(_BOOLEANS):
+        where: tuple[str | int, ...] = ("generated", "items", _metric_index(draw, scene))
+        names = _TIME_METRIC_NAMES
+    else:
+        where = _choose(draw, tuple(_MISNAMED))
+        names = _MISNAMED[tuple(map(str, where))]
+    holder = _at(event, where)
+    documented = _choose(draw, tuple(names))
+    key = _choose(draw, names[documented])
+    holder[key] = holder.pop(documented) if documented in holder else _absent_value(documented)
+    return scene.envelope, scene.path(*where, key), f"{documented!r} sent as {key!r}"
+
+
+def _absent_value(name: str) -> str:
+    """A value for a time metric's absent optional property."""
+    return "eating" if name == "subType" else "2024-04-24T14:12:00.000Z"
 
 
 def _generated(draw: st.DrawFn) -> _Breach:
@@ -786,7 +844,7 @@ def _metric(scene: _Scene, name: str, value: Any) -> int:
 def _activity_metric_count(draw: st.DrawFn) -> _Breach:
     scene = _scene(draw, "activity")
     items = scene.item["generated"]["items"]
-    present = tuple(item["type"] for item in items if item["type"] in timeback.COUNT_METRICS) or ("masteredUnits",)
+    present = tuple(item["type"] for item in items if item["type"] in fields.COUNT_METRICS) or ("masteredUnits",)
     name = _choose(draw, present)
     index = _metric(scene, name, 0)
     value = items[index]["value"]
@@ -862,6 +920,7 @@ _BREAKERS: dict[str, _Breaker] = {
     "envelope.duplicate-event-id": _duplicate_event_id,
     "envelope.send-time-utc": _send_time_utc,
     "caliper.non-timeback-profile": _non_timeback_profile,
+    "timeback.profile": _profile,
     "timeback.event.type": _event_type,
     "timeback.event.action": _event_action,
     "timeback.event.id": _event_id,
@@ -877,6 +936,7 @@ _BREAKERS: dict[str, _Breaker] = {
     "timeback.object.course": _object_course,
     "timeback.property-type": _property_type,
     "timeback.null": _null,
+    "timeback.misnamed-property": _misnamed_property,
     "timeback.unknown-property": _unknown_property,
     "timeback.generated": _generated,
     "timeback.generated.items-empty": _items_empty,

@@ -6,6 +6,10 @@ contract accepts with a warning (a subject of "Other", a non-UTC sendTime, a
 metric over a day, generic Caliper items beside the Timeback events...), so a
 receiver can be fuzzed with everything it must accept.
 
+An event is put together from the field drawers of ``_fields`` (actor,
+subject, course, metrics...), the ones the public field strategies wrap, so a
+sender's inputs and a generated event draw their values the same way.
+
 Every strategy is built once, when the public function is called: the
 composite functions below only draw from prebuilt strategies, which keeps
 generation fast (building a strategy per draw costs more than drawing from it).
@@ -15,24 +19,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from caliper_contract.strategies import _arguments as args
+from caliper_contract.strategies import _fields as fields
 from caliper_contract.strategies import _values as values
 
 Event = dict[str, Any]
 
 TIMEBACK_PROFILE = "TimebackProfile"
 DATA_VERSION = "http://purl.imsglobal.org/ctx/caliper/v1p2"
-ACTIVITY_METRICS = ("totalQuestions", "correctQuestions", "xpEarned", "masteredUnits")
-TIME_METRICS = ("active", "inactive", "waste", "unknown", "anti-pattern")
-COUNT_METRICS = ("totalQuestions", "correctQuestions", "masteredUnits")
-_MAX_QUESTIONS = 200
-_MAX_UNITS = 20
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def envelopes(
         st.lists(items, min_size=min_events, max_size=max_events, unique_by=_item_id),
         sensors if sensors is not None else values.SENSORS,
         send_times,
-        st.one_of(_UTC_STYLES, values.NON_UTC_STYLES) if allow_warnings else _UTC_STYLES,
+        st.one_of(values.UTC_STYLES, values.NON_UTC_STYLES) if allow_warnings else values.UTC_STYLES,
     )
 
 
@@ -140,41 +139,21 @@ class _Parts:
     subjects: st.SearchStrategy[str]
 
 
-def _subsets(names: tuple[str, ...]) -> st.SearchStrategy[tuple[str, ...]]:
-    # One choice for which metrics a collection has (each at most once), in the
-    # documented order; the smallest, first subset is where examples shrink to.
-    return st.sampled_from([subset for size in range(1, len(names) + 1) for subset in combinations(names, size)])
-
-
 _KINDS = st.sampled_from((ACTIVITY, TIME_SPENT))
 _BOOLEANS = st.booleans()
-_WARNING_DICE = st.integers(0, 3)  # shrinks to 0: the warning-free value
 _PROCESS = st.sampled_from((None, False, True))
 _ATTEMPTS = st.integers(1, 5)
-_ROLES = st.sampled_from(("student", "teacher", "aide", "guardian"))
-_SHORT_TEXT = st.text(max_size=10)
-_ACTIVITY_METRIC_SETS = _subsets(ACTIVITY_METRICS)
-_TIME_METRIC_SETS = _subsets(TIME_METRICS)
-_QUESTION_COUNTS = st.integers(0, _MAX_QUESTIONS)
-_UNIT_COUNTS = st.integers(0, _MAX_UNITS)
-_NEGATIVE_COUNTS = st.integers(-5, -1)
-_FRACTIONS = st.floats(0, _MAX_QUESTIONS).filter(lambda value: not value.is_integer())
-# Decimal and negative XP are allowed: negative XP corrects an earlier event.
-_XP = st.one_of(st.integers(0, 500), st.floats(-500, 500))
-_SECONDS = st.one_of(st.integers(0, 3600), st.floats(0, values.DAY))
-_OVER_A_DAY = st.integers(values.DAY + 1, 10_000_000)
 _SEND_DELAYS = st.integers(0, 300)
-_UTC_STYLES = values.UTC_STYLES.map(lambda precision: (0, precision))
 _EXTENSION_KEYS = st.sampled_from(("source", "build", "locale", "sessionLength"))
 # No null: the live API rejects nulls anywhere in a Timeback event.
 _EXTENSION_VALUES = st.one_of(
-    st.text(max_size=20), st.integers(-1000, 1000), st.booleans(), st.floats(allow_nan=False, allow_infinity=False)
+    values.texts(max_size=20),
+    st.integers(-1000, 1000),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
 )
 _EXTENSION_SIZES = st.integers(0, 3)
-_UNKNOWN_ACTOR_KEYS = st.sampled_from(("grade", "userId", "locale"))
-_UNKNOWN_CONTEXT_KEYS = st.sampled_from(("lesson", "url", "courseId"))
-_DOCUMENTED_SUBJECTS = st.sampled_from(values.SUBJECTS)
-_ANY_SUBJECTS = st.sampled_from((*values.SUBJECTS, values.OTHER_SUBJECT))
+_UNKNOWN_CONTEXT_KEYS = st.sampled_from(("lesson", "url", "lessonId"))
 
 
 def _parts(actor: Any, subject: Any, allow_warnings: bool) -> _Parts:
@@ -183,13 +162,8 @@ def _parts(actor: Any, subject: Any, allow_warnings: bool) -> _Parts:
     return _Parts(
         allow_warnings=allow_warnings,
         actors=args.pinned("actor", actor, dict, allow_warnings=allow_warnings),
-        subjects=subjects if subjects is not None else (_ANY_SUBJECTS if allow_warnings else _DOCUMENTED_SUBJECTS),
+        subjects=subjects if subjects is not None else fields.subjects(allow_warnings=allow_warnings),
     )
-
-
-def _warn(draw: st.DrawFn, parts: _Parts) -> bool:
-    """Whether this value is a warning-level one: never unless warnings are allowed, then about one in four."""
-    return parts.allow_warnings and draw(_WARNING_DICE) == 3
 
 
 def _draw_extensions(draw: st.DrawFn) -> dict[str, Any]:
@@ -199,15 +173,7 @@ def _draw_extensions(draw: st.DrawFn) -> dict[str, Any]:
 def _draw_actor(draw: st.DrawFn, parts: _Parts) -> dict[str, Any]:
     if parts.actors is not None:
         return draw(parts.actors)
-    user_id = values.draw_app_url(draw, "students") if _warn(draw, parts) else values.draw_oneroster_url(draw, "users")
-    actor: dict[str, Any] = {"id": user_id, "type": "TimebackUser", "email": values.draw_email(draw)}
-    if draw(_BOOLEANS):
-        actor["name"] = values.draw_text(draw, values.PERSON_NAMES)
-    if draw(_BOOLEANS):
-        actor["role"] = draw(_ROLES)
-    if _warn(draw, parts):
-        actor[draw(_UNKNOWN_ACTOR_KEYS)] = draw(_SHORT_TEXT)
-    return actor
+    return fields.draw_actor(draw, parts.allow_warnings)
 
 
 def _draw_named(draw: st.DrawFn, names: st.SearchStrategy[str], segment: str) -> dict[str, Any]:
@@ -218,12 +184,8 @@ def _draw_named(draw: st.DrawFn, names: st.SearchStrategy[str], segment: str) ->
 
 
 def _draw_context(draw: st.DrawFn, kind: Kind, parts: _Parts) -> dict[str, Any]:
-    if draw(_BOOLEANS):
-        context_id = values.draw_app_url(draw, "lessons")
-    else:
-        context_id = values.draw_oneroster_url(draw, "courses/component-resources")
     context: dict[str, Any] = {
-        "id": context_id,
+        "id": fields.draw_activity_url(draw),
         "type": "TimebackActivityContext",
         "subject": draw(parts.subjects),
         "app": _draw_named(draw, values.APP_NAMES, "apps"),
@@ -235,10 +197,7 @@ def _draw_context(draw: st.DrawFn, kind: Kind, parts: _Parts) -> dict[str, Any]:
     # ActivityEvent (the first kind) is also the simplest example in Hypothesis's
     # order (fewest choices first), and examples shrink from one kind to the other.
     wants_course = draw(_BOOLEANS)
-    course_id = (
-        values.draw_app_url(draw, "courses") if _warn(draw, parts) else values.draw_oneroster_url(draw, "courses")
-    )
-    course = {"id": course_id}
+    course = {"id": fields.draw_course_url(draw, parts.allow_warnings)}
     if draw(_BOOLEANS):
         course["name"] = values.draw_text(draw, values.COURSE_NAMES)
     if wants_course or (kind is ACTIVITY and not parts.allow_warnings):
@@ -246,60 +205,17 @@ def _draw_context(draw: st.DrawFn, kind: Kind, parts: _Parts) -> dict[str, Any]:
     process = draw(_PROCESS)
     if kind is ACTIVITY and process is not None:
         context["process"] = process
-    if _warn(draw, parts):
-        context[draw(_UNKNOWN_CONTEXT_KEYS)] = draw(_SHORT_TEXT)
+    if values.draw_warning(draw, parts.allow_warnings):
+        context[draw(_UNKNOWN_CONTEXT_KEYS)] = draw(values.SHORT_TEXT)
     return context
-
-
-def _draw_count(draw: st.DrawFn, counts: st.SearchStrategy[int], parts: _Parts) -> Any:
-    # Warning-level counts are fractional.
-    return draw(_FRACTIONS) if _warn(draw, parts) else draw(counts)
-
-
-def _draw_activity_metrics(draw: st.DrawFn, parts: _Parts) -> list[dict[str, Any]]:
-    names = () if _warn(draw, parts) else draw(_ACTIVITY_METRIC_SETS)
-    # Two draws, the larger one the total: correctQuestions <= totalQuestions
-    # however the metrics are ordered, and both shrink to 0.
-    first, second = _draw_count(draw, _QUESTION_COUNTS, parts), _draw_count(draw, _QUESTION_COUNTS, parts)
-    values_by_name = {"totalQuestions": max(first, second), "correctQuestions": min(first, second)}
-    if "correctQuestions" in names and _warn(draw, parts):
-        values_by_name["correctQuestions"] = draw(_NEGATIVE_COUNTS)
-    items = []
-    for name in names:
-        if name in values_by_name:
-            value = values_by_name[name]
-        elif name == "masteredUnits":
-            value = draw(_NEGATIVE_COUNTS) if _warn(draw, parts) else _draw_count(draw, _UNIT_COUNTS, parts)
-        else:
-            value = draw(_XP)
-        items.append({"type": name, "value": value})
-    return _maybe_repeat(draw, items, parts)
-
-
-def _draw_time_metrics(draw: st.DrawFn, parts: _Parts) -> list[dict[str, Any]]:
-    items = []
-    for name in () if _warn(draw, parts) else draw(_TIME_METRIC_SETS):
-        metric: dict[str, Any] = {"type": name, "value": draw(_OVER_A_DAY) if _warn(draw, parts) else draw(_SECONDS)}
-        if draw(_BOOLEANS):
-            metric["subType"] = values.draw_text(draw, values.TIME_SUBTYPES)
-        if draw(_BOOLEANS):
-            start = values.draw_moment(draw)
-            metric["startDate"] = values.rfc3339(start)
-            metric["endDate"] = values.rfc3339(start + dt.timedelta(seconds=metric["value"]))
-        items.append(metric)
-    return _maybe_repeat(draw, items, parts)
-
-
-def _maybe_repeat(draw: st.DrawFn, items: list[dict[str, Any]], parts: _Parts) -> list[dict[str, Any]]:
-    """With warnings allowed, sometimes the same metric twice (the later copy is the warning)."""
-    if items and _warn(draw, parts):
-        items.append(dict(items[0]))
-    return items
 
 
 def _draw_generated(draw: st.DrawFn, kind: Kind, process: object, parts: _Parts) -> dict[str, Any]:
     collection_id = values.draw_app_url(draw, "metrics/collections") if draw(_BOOLEANS) else values.draw_urn(draw)
-    items = _draw_activity_metrics(draw, parts) if kind is ACTIVITY else _draw_time_metrics(draw, parts)
+    if kind is ACTIVITY:
+        items = fields.draw_activity_metrics(draw, parts.allow_warnings)
+    else:
+        items = fields.draw_time_metrics(draw, parts.allow_warnings)
     generated: dict[str, Any] = {"id": collection_id, "type": kind.collection, "items": items}
     # attempt only matters with object.process = true; without it, it is warning-level.
     attempt = draw(_ATTEMPTS) if draw(_BOOLEANS) else None

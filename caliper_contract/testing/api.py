@@ -21,6 +21,7 @@ from typing import Any
 
 from caliper_contract.contract import Contract
 from caliper_contract.report import Report
+from caliper_contract.rules import RULES
 from caliper_contract.testing import listing
 from caliper_contract.testing.auth import TokenIssuer, media_type
 from caliper_contract.testing.records import RejectedEnvelope, kept
@@ -174,7 +175,7 @@ def _unsupported_media(request: Request) -> Response | None:
 
 def _rejection(report: Report) -> str:
     first = report.errors[0]
-    if first.rule.startswith("json."):
+    if RULES[first.rule].family == "json":
         return f"the body is not JSON the API can read: {first.message} [{first.rule}]"
     where = first.path or "/"
     return (
