@@ -7,10 +7,13 @@ so an HTTP_PROXY in the environment cannot send a request anywhere else.
 from __future__ import annotations
 
 import base64
+import contextlib
+import copy
 import dataclasses
 import http.client
 import json
 import re
+import selectors
 import socket
 import subprocess
 import sys
@@ -30,6 +33,7 @@ import pytest
 from caliper_contract import Contract, UnknownRuleError, validate
 from caliper_contract.cli._serve import serve_main
 from caliper_contract.testing import FakeTimebackServer, ManualClock, started_server
+from caliper_contract.testing.defaults import KEPT_BODY_BYTES
 from tests import seeds
 
 pytest_plugins = ["pytester"]
@@ -610,13 +614,22 @@ def test_injected_failures_apply_to_the_event_endpoints_only(server, token):
     assert post(server, seeds.activity(), token).status == 200
 
 
-def test_fail_next_and_delay_next_check_their_arguments(server):
-    with pytest.raises(ValueError, match="HTTP error status"):
-        server.fail_next(1, status=200)
-    with pytest.raises(ValueError, match="number of requests >= 1"):
-        server.fail_next(0)
-    with pytest.raises(ValueError, match=">= 0"):
-        server.delay_next(1, -1)
+@pytest.mark.parametrize(
+    ("inject", "says"),
+    [
+        (lambda server: server.fail_next(1, status=200), "(an HTTP error status) must be a whole number from 400"),
+        (lambda server: server.fail_next(0), "fail_next must be a whole number >= 1, got 0"),
+        (lambda server: server.fail_next(1, retry_after=-1), "retry_after seconds must be a whole number >= 0"),
+        (lambda server: server.fail_next(1, retry_after="1\r\nX-Injected: 1"), "retry_after must be seconds or an"),
+        (lambda server: server.delay_next(1, -1), "delay_next seconds must be a finite number of seconds >= 0"),
+        (lambda server: server.delay_next(1, float("nan")), "got nan"),
+        (lambda server: server.delay_next(1, float("inf")), "got inf"),
+    ],
+)
+def test_fail_next_and_delay_next_check_their_arguments(server, inject, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        inject(server)
+    assert post(server, seeds.activity(), get_token(server)).status == 200
 
 
 def test_a_delayed_request_times_the_client_out_yet_is_stored_so_a_blind_retry_duplicates(server, token):
@@ -630,6 +643,32 @@ def test_a_delayed_request_times_the_client_out_yet_is_stored_so_a_blind_retry_d
     while len(server.received) < 2 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert server.duplicate_event_ids() == [envelope["data"][0]["id"]]
+
+
+def test_duplicate_events_groups_resends_by_id_and_blind_retries_by_content(server, token):
+    first = envelope_with()
+    resent = copy.deepcopy(first)  # the same event id: a transport-level retry
+    retried = copy.deepcopy(first)  # made afresh, as an SDK call does: new id, new time, new generated id
+    retried["data"][0].update(id=f"urn:uuid:{uuid.uuid4()}", eventTime="2024-04-24T14:13:00.000Z")
+    retried["data"][0]["generated"]["id"] = "https://your-app-url.com/ims/metrics/collections/activity/2"
+    other = envelope_with()
+    other["data"][0]["generated"]["items"][0]["value"] = 11  # another attempt, not a retry
+    for envelope in (first, resent, retried, other):
+        assert post(server, envelope, token).status == 200
+    events = [envelope["data"][0] for envelope in (first, resent, retried, other)]
+    assert server.duplicate_events(by="id") == server.duplicate_events() == [events[:2]]
+    assert server.duplicate_event_ids() == [first["data"][0]["id"]]
+    assert server.duplicate_events(by="content") == [events[:3]]
+    with pytest.raises(ValueError, match="takes 'id' or 'content', got 'time'"):
+        server.duplicate_events(by="time")  # type: ignore[arg-type]
+
+
+def test_no_duplicates_is_an_empty_list(server, token):
+    for correct in (7, 8):
+        envelope = envelope_with()
+        envelope["data"][0]["generated"]["items"][1]["value"] = correct
+        assert post(server, envelope, token).status == 200
+    assert server.duplicate_events(by="content") == server.duplicate_events(by="id") == []
 
 
 # -- /caliper/event/validate -------------------------------------------------------------
@@ -687,36 +726,93 @@ def three_stored(server, token) -> list[Any]:
         ("limit=2", [0, 1]),
         ("limit=2&offset=2", [2]),
         ("offset=5", []),
-        ("limit=0", []),
     ],
 )
 def test_stored_events_can_be_filtered_and_paged(server, token, three_stored, query, expected):
     reply = get(server, f"/caliper/events?{query}", token)
     assert reply.status == 200
     assert reply.body["status"] == "success"
-    assert reply.body["events"] == [three_stored[index] for index in expected]
+    assert [record["externalId"] for record in reply.body["events"]] == [three_stored[i]["id"] for i in expected]
 
 
-def test_the_listing_says_how_many_match_and_which_page_it_is(server, token, three_stored):
-    body = get(server, "/caliper/events?limit=1&offset=1", token).body
-    assert {key: body[key] for key in ("total", "limit", "offset", "message")} == {
-        "total": 3,
-        "limit": 1,
-        "offset": 1,
-        "message": "1 of 3 matching event(s)",
+@pytest.mark.parametrize(
+    ("query", "pagination"),
+    [
+        ("limit=1&offset=1", {"total": 3, "totalPages": 3, "currentPage": 2, "limit": 1, "offset": 1}),
+        ("", {"total": 3, "totalPages": 1, "currentPage": 1, "limit": 100, "offset": 0}),
+        ("limit=2&offset=1", {"total": 3, "totalPages": 2, "currentPage": 1, "limit": 2, "offset": 1}),
+        ("offset=7", {"total": 3, "totalPages": 1, "currentPage": 1, "limit": 100, "offset": 7}),
+        ("limit=2&offset=2&actorId=nobody", {"total": 0, "totalPages": 0, "currentPage": 2, "limit": 2, "offset": 2}),
+    ],
+)
+def test_the_listing_says_how_many_match_and_which_page_it_is(server, token, three_stored, query, pagination):
+    body = get(server, f"/caliper/events?{query}", token).body
+    assert set(body) == {"status", "message", "events", "pagination"}
+    assert body["pagination"] == pagination
+    assert body["message"] == f"{len(body['events'])} of {pagination['total']} matching event(s)"
+
+
+def test_listed_events_are_records_of_the_event_and_the_envelope_it_came_in(server, token, three_stored):
+    sent = envelope_with(sensor="https://sensor.example.com", session={"id": "urn:uuid:1", "type": "Session"})
+    assert post(server, sent, token).status == 200
+    records = get(server, "/caliper/events", token).body["events"]
+    assert [record["id"] for record in records] == [1, 2, 3, 4]
+    record, event = records[3], sent["data"][0]
+    assert record == {
+        "id": 4,
+        "externalId": event["id"],
+        "sensor": "https://sensor.example.com",
+        "type": "ActivityEvent",
+        "profile": "TimebackProfile",
+        "action": "Completed",
+        "eventTime": event["eventTime"],
+        "sendTime": sent["sendTime"],
+        "created_at": record["created_at"],
+        "updated_at": record["created_at"],
+        "deleted_at": None,
+        "actor": event["actor"],
+        "object": event["object"],
+        "generated": event["generated"],
+        "target": None,
+        "referrer": None,
+        "edApp": None,
+        "group": None,
+        "membership": None,
+        "session": {"id": "urn:uuid:1", "type": "Session"},
+        "federatedSession": None,
+        "extensions": None,
+        "clientAppId": server.client_id,
     }
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", record["created_at"])
+
+
+def test_one_event_is_got_by_its_external_id(server, token, three_stored):
+    event_id = three_stored[1]["id"]
+    reply = get(server, f"/caliper/events/{urllib.parse.quote(event_id, safe='')}", token)
+    assert reply.status == 200
+    assert set(reply.body) == {"status", "message", "event"}
+    assert reply.body["event"] == get(server, "/caliper/events", token).body["events"][1]
+    assert get(server, f"/caliper/events/{event_id}", token).body["event"]["externalId"] == event_id  # unescaped ":"
+    missing = get(server, "/caliper/events/urn:uuid:nothing", token)
+    assert (missing.status, missing.body["message"]) == (404, "no event with externalId 'urn:uuid:nothing'")
+    by_record_id = get(server, "/caliper/events/2", token)
+    assert by_record_id.status == 404
+    assert "takes the events' externalId, not the record's numeric id" in by_record_id.body["message"]
+    assert get(server, f"/caliper/events/{event_id}", None).status == 401
 
 
 @pytest.mark.parametrize(
     ("query", "says"),
     [
-        ("limit=ten", "limit must be a whole number >= 0, got 'ten'"),
-        ("offset=-1", "offset must be a whole number >= 0, got '-1'"),
+        ("limit=ten", "limit must be a whole number >= 1 of at most 18 digits, got 'ten'"),
+        ("limit=0", "limit must be a whole number >= 1"),
+        ("offset=-1", "offset must be a whole number >= 0 of at most 18 digits, got '-1'"),
+        ("offset=1234567890123456789", "offset must be a whole number >= 0 of at most 18 digits"),
         ("startDate=yesterday", "startDate must be an ISO 8601 date"),
         ("endDate=2024-13-01", "endDate must be an ISO 8601 date"),
         # Past the last moment Python's datetime holds once in UTC: once a 500.
         ("startDate=9999-12-31T23:59:59-23:59", "startDate must be an ISO 8601 date"),
-        ("limit=%D9%A1", "limit must be a whole number >= 0, got '\u0661'"),  # an Arabic-Indic digit one
+        ("limit=%D9%A1", "limit must be a whole number >= 1 of at most 18 digits, got '\u0661'"),  # Arabic-Indic 1
         ("actor_id=x", "unknown query parameter 'actor_id'; did you mean 'actorId'?"),
         ("limit=1&limit=2", "'limit' appears more than once"),
     ],
@@ -736,10 +832,12 @@ def test_job_status_reports_the_ids_allocated_to_each_event(server, token):
     assert reply.body["id"] == job_id
     assert reply.body["state"] == "completed"
     assert reply.body["returnValue"]["status"] == "success"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", reply.body["processedOn"])
     results = reply.body["returnValue"]["results"]
     assert [result["externalId"] for result in results] == [event["id"] for event in envelope["data"]]
-    assert all(isinstance(result["allocatedId"], str) for result in results)
-    assert len({result["allocatedId"] for result in results}) == 2
+    # allocatedId is the id of the event's record in the listing, as a string.
+    records = get(server, "/caliper/events", token).body["events"]
+    assert [result["allocatedId"] for result in results] == [str(record["id"]) for record in records] == ["1", "2"]
 
 
 def test_unknown_jobs_get_404_and_polling_needs_the_token(server, token):
@@ -750,6 +848,242 @@ def test_unknown_jobs_get_404_and_polling_needs_the_token(server, token):
     assert get(server, f"/jobs/{job_id}/status", None).status == 401
     assert get(server, "/caliper/events", None).status == 401
     assert get(server, "/caliper/events", "forged").status == 401
+
+
+# -- hostile clients: a 4xx and the server goes on, never a 500 or a held thread ----------------
+
+
+def raw_request(method: str, target: str, headers: dict[str, str | bytes], body: bytes = b"") -> bytes:
+    """A request as bytes, exactly as given: header values may be bytes no client library would send."""
+    lines = [f"{method} {target} HTTP/1.1".encode(), b"Host: 127.0.0.1"]
+    for name, value in {**headers, "Content-Length": str(len(body))}.items():
+        lines.append(name.encode() + b": " + (value if isinstance(value, bytes) else value.encode()))
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def raw_exchange(server: FakeTimebackServer, sent: bytes) -> tuple[int, Any]:
+    """Send raw bytes; read one response with http.client's parser."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as raw:
+        raw.sendall(sent)
+        response = http.client.HTTPResponse(raw)
+        response.begin()
+        return response.status, json.loads(response.read())
+
+
+def _five_thousand_digit_integer() -> bytes:
+    envelope = seeds.activity()
+    envelope["data"][0]["extensions"] = {"count": 0}
+    return json.dumps(envelope).encode().replace(b'"count": 0', b'"count": ' + b"9" * 5000)
+
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("request_for", "status", "says"),
+    [
+        pytest.param(
+            lambda token: raw_request(
+                "POST",
+                "/oauth2/token",
+                {**_FORM, "Authorization": "Basic éé".encode()},
+                b"grant_type=client_credentials",
+            ),
+            401,
+            "not base64 of UTF-8",
+            id="basic-credentials-not-ascii",
+        ),
+        pytest.param(
+            lambda token: raw_request(
+                "GET", "/caliper/events?limit=" + "1" * 5000, {"Authorization": f"Bearer {token}"}
+            ),
+            400,
+            "limit must be a whole number >= 1 of at most 18 digits, got '1111",
+            id="limit-of-5000-digits",
+        ),
+        pytest.param(
+            lambda token: raw_request(
+                "POST", "/caliper/event", {**_JSON, "Authorization": f"Bearer {token}"}, _five_thousand_digit_integer()
+            ),
+            400,
+            "digits is too long to check [json.value]",
+            id="body-with-a-5000-digit-integer",
+        ),
+        pytest.param(
+            lambda token: raw_request("POST", "/caliper/event", {**_JSON, "Authorization": f"Bearer {token}"}).replace(
+                b"Content-Length: 0", b"Content-Length: " + b"7" * 5000
+            ),
+            413,
+            "the body is a 5000-digit number of bytes",
+            id="content-length-of-5000-digits",
+        ),
+    ],
+)
+def test_hostile_requests_get_a_4xx_naming_the_problem_not_a_500(server, request_for, status, says):
+    token = server.issue_token()
+    reply_status, body = raw_exchange(server, request_for(token))
+    assert reply_status == status
+    assert says in (body.get("message") or body.get("error_description"))
+    assert server.errors == ()
+    assert post(server, seeds.activity(), token).status == 200
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ({"token_ttl": float("nan")}, "token_ttl must be a finite number of seconds > 0, got nan"),
+        ({"token_ttl": float("inf")}, "token_ttl must be a finite number of seconds > 0, got inf"),
+        ({"token_ttl": 0}, "token_ttl must be a finite number of seconds > 0, got 0"),
+        ({"token_ttl": "3600"}, "token_ttl must be a number of seconds > 0, got '3600'"),
+        ({"request_timeout": float("nan")}, "request_timeout must be a finite number of seconds > 0, got nan"),
+        ({"request_timeout": -1.0}, "request_timeout must be a finite number of seconds > 0, got -1.0"),
+        ({"max_body_bytes": float("nan")}, "max_body_bytes must be a whole number >= 0, got nan"),
+        ({"max_body_bytes": -1}, "max_body_bytes must be a whole number >= 0, got -1"),
+        ({"port": 65536}, "port (0: any free port) must be a whole number from 0 to 65535, got 65536"),
+        ({"port": float("nan")}, "port (0: any free port) must be a whole number from 0 to 65535, got nan"),
+    ],
+)
+def test_nan_negative_and_non_numeric_settings_are_refused_when_the_server_is_made(options, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        FakeTimebackServer(**options)
+
+
+def test_a_manual_clock_refuses_nan_and_infinity():
+    with pytest.raises(ValueError, match="finite number of seconds, got nan"):
+        ManualClock(float("nan"))
+    clock = ManualClock()
+    for step in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="advance must be a finite number of seconds >= 0"):
+            clock.advance(step)
+    with pytest.raises(ValueError, match="cannot go back"):
+        clock.advance(-1)
+    assert clock() == 0.0
+
+
+def trickle(raw: socket.socket, every: float, give_up: float) -> tuple[bytes, float]:
+    """Send a byte every ``every`` seconds until the server answers and closes; the answer and when it came."""
+    started = time.monotonic()
+    raw.settimeout(every)
+    answer = b""
+    while time.monotonic() - started < give_up:
+        with contextlib.suppress(OSError):  # the server may have closed its side already
+            raw.sendall(b"a")
+        try:
+            chunk = raw.recv(4096)
+        except TimeoutError:
+            continue
+        if not chunk:
+            break
+        answer += chunk
+    return answer, time.monotonic() - started
+
+
+def test_a_client_trickling_header_bytes_gets_408_after_request_timeout():
+    with FakeTimebackServer(request_timeout=0.5) as server, socket.create_connection(("127.0.0.1", server.port)) as raw:
+        raw.sendall(b"POST /caliper/event HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        answer, took = trickle(raw, every=0.05, give_up=5)
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        assert took < 2.5  # request_timeout and scheduling slack; without a deadline on the head, never
+        assert post(server, seeds.activity(), get_token(server)).status == 200
+
+
+def _open_files_for(count: int) -> None:
+    """Raise this process's open-file limit to at least count, as far as the hard limit lets; skip if it cannot."""
+    resource = pytest.importorskip("resource", reason="resource limits are POSIX only")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < count:
+        if hard != resource.RLIM_INFINITY and hard < count:
+            pytest.skip(f"the open-file limit ({hard}) is below the {count} this test needs")
+        resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard))
+
+
+def test_a_thousand_clients_trickling_headers_cannot_pin_the_server():
+    clients, timeout = 1000, 2.0
+    _open_files_for(2 * clients + 200)  # each connection is two sockets here: the client's and the server's
+    threads_before = threading.active_count()
+    with FakeTimebackServer(request_timeout=timeout) as server:
+        token = server.issue_token()
+        slow = []
+        for number in range(clients):
+            slow.append(socket.create_connection(("127.0.0.1", server.port), timeout=5))
+            if number % 16 == 15:
+                # The clients share the server's interpreter here: a pause lets its accept loop
+                # keep up, else the listen backlog overflows and each SYN retry costs a second.
+                time.sleep(0.01)
+        opened = time.monotonic()
+        answers = {raw: b"" for raw in slow}
+        closed: set[socket.socket] = set()
+        try:
+            for raw in slow:
+                raw.sendall(b"POST /caliper/event HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+                raw.setblocking(False)
+            # A well-behaved sender is served while all of them are held.
+            assert post(server, seeds.activity(), token).status == 200
+            served_after = time.monotonic() - opened
+            with selectors.DefaultSelector() as selector:
+                for raw in slow:
+                    selector.register(raw, selectors.EVENT_READ)
+                next_byte = 0.0
+                while len(closed) < clients and time.monotonic() - opened < 30:
+                    if time.monotonic() >= next_byte:
+                        for raw in slow:
+                            if raw not in closed:
+                                with contextlib.suppress(OSError):
+                                    raw.send(b"a")
+                        next_byte = time.monotonic() + 0.25
+                    for key, _ in selector.select(timeout=0.05):
+                        raw = key.fileobj
+                        assert isinstance(raw, socket.socket)
+                        try:
+                            chunk = raw.recv(4096)
+                        except BlockingIOError:
+                            continue
+                        except OSError:
+                            chunk = b""
+                        answers[raw] += chunk
+                        if not chunk:
+                            selector.unregister(raw)
+                            closed.add(raw)
+            all_done = time.monotonic() - opened
+        finally:
+            for raw in slow:
+                raw.close()
+        assert served_after < timeout
+        assert sum(answer.startswith(b"HTTP/1.1 408 ") for answer in answers.values()) == clients
+        assert all_done < 20, all_done
+        assert post(server, seeds.activity(), token).status == 200
+    deadline = time.monotonic() + 10
+    while threading.active_count() > threads_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert threading.active_count() <= threads_before
+
+
+def test_rejected_bodies_are_kept_in_part_so_memory_does_not_grow_with_their_size():
+    with FakeTimebackServer(max_body_bytes=2 * 1024 * 1024) as server:
+        token = get_token(server)
+        large = json.dumps({**seeds.activity(), "sensor": "x" * 1_000_000}).encode()  # JSON, and refused
+        for _ in range(20):
+            assert post(server, large, token).status == 400
+        assert post(server, large, token, path="/caliper/event/validate").status == 400
+        small = seeds.activity()
+        small["dataVersion"] = "1.2"
+        assert post(server, small, token).status == 400
+        *large_ones, small_one = server.rejected
+        assert len(large_ones) == 20
+        for rejected in large_ones:
+            assert (len(rejected.body), rejected.body_size) == (KEPT_BODY_BYTES, len(large))
+            assert rejected.body == large[:KEPT_BODY_BYTES]
+            assert rejected.envelope is None  # kept in part: not JSON any more
+            assert [error.path for error in rejected.report.errors] == ["/sensor"]  # the report covers it all
+        assert small_one.envelope == small
+        assert small_one.body_size == len(small_one.body)
+        kept_bytes = [len(request.body) for request in server.requests]
+        assert max(kept_bytes) == KEPT_BODY_BYTES
+        assert [request.body_size for request in server.requests[1:-1]] == [len(large)] * 21
+        accepted = json.dumps({**seeds.activity(), "padding": "x" * 100_000}).encode()
+        assert post(server, accepted, token).status == 200
+        assert server.received[0].body == accepted  # an accepted envelope is stored whole
 
 
 # -- records and configuration -------------------------------------------------------------
@@ -995,6 +1329,7 @@ def test_serve_main_runs_until_terminated_and_prints_urls_and_credentials():
         (["--host", "0.0.0.0"], "host '0.0.0.0' is not a loopback address"),
         (["--ignore", "timeback.nul"], "did you mean 'timeback.null'"),
         (["--spec", "missing.yaml"], "missing.yaml"),
+        (["--token-ttl", "nan"], "token_ttl must be a finite number of seconds > 0, got nan"),
     ],
 )
 def test_serve_main_refuses_bad_options_with_exit_status_two(capsys, argv, says):
@@ -1017,7 +1352,10 @@ def test_serve_main_says_when_the_port_is_taken(capsys):
 def test_the_readme_example_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Testing your HTTP client", 1)[1].split("\n## ", 1)[0]
-    (code,) = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    # The vendor SDK's example runs in interop/, where the SDK is installed.
+    (code,) = [
+        block for block in re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL) if "timeback" not in block
+    ]
     # The example uses plain urlopen, as a reader would; keep any proxy out of its way.
     monkeypatch.setenv("no_proxy", "127.0.0.1")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")

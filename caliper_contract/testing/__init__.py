@@ -2,8 +2,9 @@
 
 :class:`FakeTimebackServer` is a real HTTP server on 127.0.0.1 that serves
 ``POST /oauth2/token``, ``POST /caliper/event``, ``POST /caliper/event/validate``,
-``GET /caliper/events`` and ``GET /jobs/{id}/status`` as the published API
-does, checks envelopes with the contract, and records what it saw.  The
+``GET /caliper/events``, ``GET /caliper/events/{id}`` and ``GET /jobs/{id}/status``
+as the published API and the vendor's SDK describe them, checks envelopes with
+the contract, and records what it saw.  The
 ``caliper_server`` pytest fixture lives in :mod:`caliper_contract.testing.pytest_plugin`;
 ``caliper-contract serve`` runs the same server from the command line.
 """

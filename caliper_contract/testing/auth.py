@@ -9,7 +9,6 @@ clock the caller may replace so tests can expire a token without sleeping.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import math
 import secrets
@@ -19,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from email.message import Message
 
+from caliper_contract.testing.arguments import seconds as _seconds
 from caliper_contract.testing.wire import Request, Response, api_error
 
 Clock = Callable[[], float]
@@ -32,7 +32,9 @@ class ManualClock:
     """A clock that moves only when told: pass it as ``clock=`` and call :meth:`advance`."""
 
     def __init__(self, start: float = 0.0) -> None:
-        self._now = start
+        if isinstance(start, bool) or not isinstance(start, (int, float)) or not math.isfinite(start):
+            raise ValueError(f"ManualClock starts at a finite number of seconds, got {start!r}")
+        self._now = float(start)
         self._lock = threading.Lock()
 
     def __call__(self) -> float:
@@ -40,10 +42,11 @@ class ManualClock:
             return self._now
 
     def advance(self, seconds: float) -> None:
-        if seconds < 0:
+        if isinstance(seconds, (int, float)) and seconds < 0:
             raise ValueError(f"a clock cannot go back: advance({seconds})")
+        step = _seconds("advance", seconds, zero=True)
         with self._lock:
-            self._now += seconds
+            self._now += step
 
 
 @dataclass(frozen=True)
@@ -149,8 +152,8 @@ class TokenIssuer:
 
     # -- bearer tokens on the API endpoints ----------------------------------------
 
-    def check_bearer(self, request: Request) -> Response | None:
-        """None when the request carries a live token, else the 401 to send."""
+    def bearer_client(self, request: Request) -> str | Response:
+        """The client whose live token the request carries, else the 401 to send."""
         authorization = request.headers.get("Authorization")
         if authorization is None:
             return _unauthorised(
@@ -173,7 +176,7 @@ class TokenIssuer:
                 f"the bearer token expired {now - grant.expires_at:.0f} s ago: get a new one from POST /oauth2/token",
                 "the access token expired",
             )
-        return None
+        return grant.client_id
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | Response | None:
@@ -184,7 +187,7 @@ def _basic_credentials(authorization: str | None) -> tuple[str, str] | Response 
         return None
     try:
         user, colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError):  # binascii.Error, and non-ASCII text such as "Basic éé"
         return _invalid_client("the HTTP Basic credentials are not base64 of UTF-8 'client_id:client_secret'")
     if not colon:
         return _invalid_client("the HTTP Basic credentials have no ':' between client_id and client_secret")

@@ -1,6 +1,9 @@
-"""``GET /caliper/events``: the stored events, filtered and paged.
+"""``GET /caliper/events`` and ``GET /caliper/events/{id}``: stored events as the API's records.
 
-The parameter names are those of the published Caliper API document
+No published document defines these responses; the vendor's Python SDK
+(``timeback-caliper`` 0.4.0: ``StoredEvent``, ``Pagination``, ``ListEventsResult``)
+is the evidence of their shape, and :meth:`StoredEvent.record` follows it.  The
+query parameters are those of the published Caliper API document and the SDK
 (``limit``, ``offset``, ``sensor``, ``startDate``, ``endDate``, ``actorId``,
 ``actorEmail``).  Unknown or repeated parameters are refused, so a sender that
 polls with a misspelt filter learns it here rather than in production.
@@ -9,6 +12,7 @@ polls with a misspelt filter learns it here rather than in production.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import urllib.parse
 from collections.abc import Sequence
@@ -18,6 +22,24 @@ from typing import Any
 
 PARAMETERS = ("limit", "offset", "sensor", "startDate", "endDate", "actorId", "actorEmail")
 DEFAULT_LIMIT = 100
+#: limit and offset take at most this many digits: far beyond any store, and far
+#: below the length Python refuses to convert (4300 digits), which was a 500.
+_MAX_DIGITS = 18
+
+# The entity properties of a Caliper event that the SDK's StoredEvent carries, by their JSON names.
+_ENTITIES = (
+    "actor",
+    "object",
+    "generated",
+    "target",
+    "referrer",
+    "edApp",
+    "group",
+    "membership",
+    "session",
+    "federatedSession",
+    "extensions",
+)
 
 # datetime.fromisoformat reads "Z" and fractions of any length only from Python
 # 3.11 on; this project supports 3.10, so RFC 3339 instants are read here.
@@ -33,10 +55,37 @@ _WHOLE = re.compile(r"\d+", re.ASCII)
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """One event as stored, with the envelope's sensor it came under."""
+    """One stored event: the id the store allocated, the envelope it came in, and the event itself."""
 
+    record_id: int
     sensor: Any
+    send_time: Any
+    created_at: str  # RFC 3339, UTC
+    client_id: str  # the OAuth client whose token sent it
     event: dict[str, Any]
+
+    @property
+    def external_id(self) -> Any:
+        return self.event.get("id")
+
+    def record(self) -> dict[str, Any]:
+        """The event as the listing and ``GET /caliper/events/{id}`` show it (the SDK's ``StoredEvent``)."""
+        event = self.event
+        return {
+            "id": self.record_id,
+            "externalId": event.get("id"),
+            "sensor": self.sensor,
+            "type": event.get("type"),
+            "profile": event.get("profile"),
+            "action": event.get("action"),
+            "eventTime": event.get("eventTime"),
+            "sendTime": self.send_time,
+            "created_at": self.created_at,
+            "updated_at": self.created_at,  # never updated
+            "deleted_at": None,  # never deleted
+            **{name: event.get(name) for name in _ENTITIES},
+            "clientAppId": self.client_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -77,22 +126,27 @@ def parse_query(query: str) -> EventQuery | str:
         if name not in PARAMETERS:
             close = difflib.get_close_matches(name, PARAMETERS, n=1, cutoff=0.6)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(PARAMETERS)}"
-            return f"unknown query parameter {name!r}{hint}"
+            return f"unknown query parameter {shown(name)}{hint}"
         if name in values:
             return f"the query parameter {name!r} appears more than once"
         values[name] = value
     numbers: dict[str, int] = {}
-    for name, default in (("limit", DEFAULT_LIMIT), ("offset", 0)):
+    for name, default, least in (("limit", DEFAULT_LIMIT, 1), ("offset", 0, 0)):
         text = values.get(name)
-        if text is not None and not _WHOLE.fullmatch(text):
-            return f"{name} must be a whole number >= 0, got {text!r}"
-        numbers[name] = int(text) if text is not None else default
+        if text is None:
+            numbers[name] = default
+            continue
+        if not _WHOLE.fullmatch(text) or len(text) > _MAX_DIGITS or int(text) < least:
+            return f"{name} must be a whole number >= {least} of at most {_MAX_DIGITS} digits, got {shown(text)}"
+        numbers[name] = int(text)
     bounds: dict[str, datetime | None] = {}
     for name in ("startDate", "endDate"):
         text = values.get(name)
         instant = parse_instant(text) if text is not None else None
         if text is not None and instant is None:
-            return f"{name} must be an ISO 8601 date (2024-04-24) or date-time (2024-04-24T14:12:00Z), got {text!r}"
+            return (
+                f"{name} must be an ISO 8601 date (2024-04-24) or date-time (2024-04-24T14:12:00Z), got {shown(text)}"
+            )
         if instant is None:
             bounds[name] = None
         elif name == "endDate" and instant[1]:  # a date alone ends with the last moment of that day
@@ -111,17 +165,33 @@ def parse_query(query: str) -> EventQuery | str:
 
 
 def page(stored: Sequence[StoredEvent], query: EventQuery) -> dict[str, Any]:
-    """The response body: the matching events in the order they were accepted, one page of them."""
-    matching = [item.event for item in stored if query.matches(item)]
-    events = matching[query.offset : query.offset + query.limit]
+    """The listing: one page of the matching records, in the order they were accepted.
+
+    ``pagination`` is the SDK's ``Pagination`` (pages counted from 1), with the
+    ``offset`` asked for beside it: a page that starts between two page
+    boundaries is not one ``currentPage`` can name.
+    """
+    matching = [item for item in stored if query.matches(item)]
+    records = [item.record() for item in matching[query.offset : query.offset + query.limit]]
     return {
         "status": "success",
-        "message": f"{len(events)} of {len(matching)} matching event(s)",
-        "events": events,
-        "total": len(matching),
-        "limit": query.limit,
-        "offset": query.offset,
+        "message": f"{len(records)} of {len(matching)} matching event(s)",
+        "events": records,
+        "pagination": {
+            "total": len(matching),
+            "totalPages": math.ceil(len(matching) / query.limit),
+            "currentPage": query.offset // query.limit + 1,
+            "limit": query.limit,
+            "offset": query.offset,
+        },
     }
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text a client sent, quoted for a message and cut short when long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
 
 
 def parse_instant(text: object) -> tuple[datetime, bool] | None:

@@ -2,7 +2,10 @@
 
 Envelopes are kept as the bytes that arrived: every ``.envelope`` access
 parses them afresh, so a test that edits the dict it got back cannot change
-what the next assertion sees.
+what the next assertion sees.  Accepted envelopes are kept whole; any other
+body is kept up to ``defaults.KEPT_BODY_BYTES`` (its full length in
+``body_size``), so a client sending large bodies that are refused cannot make
+the server's memory grow by their size.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 
 from caliper_contract.profile import is_event
 from caliper_contract.report import Report
+from caliper_contract.testing.defaults import KEPT_BODY_BYTES
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class RecordedRequest:
 
     ``at`` is the server's clock when the request arrived (``time.monotonic``
     unless a clock was given), so tests can check a client's back-off.
+    ``body`` holds the first ``defaults.KEPT_BODY_BYTES`` of the body;
+    ``body_size`` is its full length.
     """
 
     method: str
@@ -30,6 +36,7 @@ class RecordedRequest:
     body: bytes
     status: int
     at: float
+    body_size: int
 
     def header(self, name: str) -> str | None:
         """The first header of that name (any case), or None."""
@@ -37,8 +44,13 @@ class RecordedRequest:
         return next((value for key, value in self.headers if key.lower() == wanted), None)
 
     def json(self) -> Any:
-        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
+        """The body parsed as JSON; raises ``ValueError`` when it is not JSON (or was kept in part)."""
         return _parse(self.body)
+
+
+def kept(body: bytes) -> bytes:
+    """What a record keeps of a body: all of it, up to ``defaults.KEPT_BODY_BYTES``."""
+    return body[:KEPT_BODY_BYTES]  # a bytes object no longer than that is kept itself, not copied
 
 
 def _parse(body: bytes) -> Any:
@@ -66,14 +78,19 @@ class ReceivedEnvelope:
 
 @dataclass(frozen=True)
 class RejectedEnvelope:
-    """A body ``POST /caliper/event`` refused with 400, and the report saying why."""
+    """A body ``POST /caliper/event`` refused with 400, and the report saying why.
+
+    The report covers the whole body; ``body`` keeps its first
+    ``defaults.KEPT_BODY_BYTES``, and ``body_size`` is its full length.
+    """
 
     body: bytes
     report: Report
+    body_size: int
 
     @property
     def envelope(self) -> Any:
-        """The body as JSON, or None when it is not JSON at all."""
+        """The body as JSON, or None when it is not JSON at all or was kept in part."""
         try:
             return _parse(self.body)
         except ValueError:

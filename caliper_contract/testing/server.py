@@ -6,7 +6,6 @@ import ipaddress
 import secrets
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -14,7 +13,7 @@ from typing import Any
 
 from caliper_contract.contract import Contract
 from caliper_contract.rules import check_ignorable
-from caliper_contract.testing import defaults
+from caliper_contract.testing import arguments, defaults, duplicates
 from caliper_contract.testing.api import EVENT_PATH, TOKEN_PATH, VALIDATE_PATH, Api
 from caliper_contract.testing.auth import Clock, TokenIssuer
 from caliper_contract.testing.records import ReceivedEnvelope, RecordedRequest, RejectedEnvelope, ServerError
@@ -56,14 +55,10 @@ class FakeTimebackServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        if token_ttl <= 0:
-            raise ValueError(f"token_ttl must be > 0 seconds, got {token_ttl}")
-        if max_body_bytes < 0:
-            raise ValueError(f"max_body_bytes must be >= 0, got {max_body_bytes}")
-        if request_timeout <= 0:
-            raise ValueError(f"request_timeout must be > 0 seconds, got {request_timeout}")
-        if not 0 <= port <= 65535:
-            raise ValueError(f"port must be 0 (any free port) to 65535, got {port}")
+        token_ttl = arguments.seconds("token_ttl", token_ttl)
+        request_timeout = arguments.seconds("request_timeout", request_timeout)
+        max_body_bytes = arguments.whole("max_body_bytes", max_body_bytes, least=0)
+        port = arguments.whole("port (0: any free port)", port, least=0, most=65535)
         self.contract = contract if contract is not None else Contract.default()
         self.strict = strict
         self.ignore = tuple(ignore)
@@ -175,8 +170,17 @@ class FakeTimebackServer:
 
     def duplicate_event_ids(self) -> list[str]:
         """Event ids accepted more than once, as a retrying sender can cause; empty is good."""
-        counts = Counter(event.get("id") for event in self.events())
-        return [event_id for event_id, count in counts.items() if count > 1 and isinstance(event_id, str)]
+        return [group[0]["id"] for group in duplicates.groups(self.events(), "id")]
+
+    def duplicate_events(self, *, by: duplicates.Sameness = "id") -> list[list[Any]]:
+        """Accepted events that are one event sent more than once, grouped, in order; empty is good.
+
+        ``by="id"``: the same event id.  ``by="content"``: the same event but for
+        ``id``, ``eventTime`` and the id of what it ``generated`` -- the ids and
+        times a sender (the vendor's SDK among them) makes afresh for each call,
+        so a blind retry after a timeout stores the event again under a new id.
+        """
+        return duplicates.groups(self.events(), by)
 
     # -- shaping what comes next -----------------------------------------------------
 
@@ -188,12 +192,9 @@ class FakeTimebackServer:
         ``POST /caliper/event/validate``; failures come before the token check,
         as from a gateway in front of the API, and nothing is stored.
         """
-        _check_count("fail_next", n)
-        if not 400 <= status <= 599:
-            raise ValueError(f"fail_next status must be an HTTP error status (400 to 599), got {status}")
-        if isinstance(retry_after, int) and retry_after < 0:
-            raise ValueError(f"retry_after must be >= 0 seconds, got {retry_after}")
-        self._state.queue_failures(n, Failure(status, None if retry_after is None else str(retry_after)))
+        arguments.whole("fail_next", n, least=1)
+        arguments.whole("fail_next status (an HTTP error status)", status, least=400, most=599)
+        self._state.queue_failures(n, Failure(status, _retry_after(retry_after)))
 
     def delay_next(self, n: int, seconds: float) -> None:
         """Hold each of the next ``n`` requests to the event endpoints for ``seconds`` before handling it.
@@ -201,10 +202,8 @@ class FakeTimebackServer:
         A delayed request is still handled afterwards: a client that timed out
         meanwhile has had its envelope stored all the same, as with the real API.
         """
-        _check_count("delay_next", n)
-        if seconds < 0:
-            raise ValueError(f"delay_next seconds must be >= 0, got {seconds}")
-        self._state.queue_delays(n, seconds)
+        arguments.whole("delay_next", n, least=1)
+        self._state.queue_delays(n, arguments.seconds("delay_next seconds", seconds, zero=True))
 
     def issue_token(self, client_id: str | None = None) -> str:
         """A live bearer token, for tests about something other than the token flow."""
@@ -260,9 +259,15 @@ def started_server(
     return server.start()
 
 
-def _check_count(name: str, n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{name} takes a number of requests >= 1, got {n!r}")
+def _retry_after(value: int | str | None) -> str | None:
+    """The Retry-After header value: seconds (RFC 9110 §10.2.3), or an HTTP date sent as given."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if not value or not value.isprintable() or not value.isascii():
+            raise ValueError(f"retry_after must be seconds or an HTTP date, got {value!r}")
+        return value
+    return str(arguments.whole("retry_after seconds", value, least=0))
 
 
 def _scopes(contract: Contract) -> frozenset[str]:

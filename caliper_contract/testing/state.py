@@ -7,10 +7,12 @@ tuples (snapshots), never the live lists.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections import deque
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from http import HTTPStatus
 from typing import Any
 
@@ -39,12 +41,26 @@ class Failure:
 
 @dataclass(frozen=True)
 class Job:
+    """The processing job of one accepted envelope: done at once, one result per stored event."""
+
     job_id: str
-    results: tuple[tuple[str, Any], ...]  # (allocatedId, externalId) per data item
+    processed_on: str  # RFC 3339, UTC
+    results: tuple[tuple[int, Any], ...]  # (record id, externalId) per stored event
 
     def status(self) -> dict[str, Any]:
-        results = [{"allocatedId": allocated, "externalId": external} for allocated, external in self.results]
-        return {"id": self.job_id, "state": "completed", "returnValue": {"status": "success", "results": results}}
+        """``GET /jobs/{id}/status``: the SDK's ``JobStatus``; ``allocatedId`` is the record id, as a string."""
+        results = [{"allocatedId": str(record), "externalId": external} for record, external in self.results]
+        return {
+            "id": self.job_id,
+            "state": "completed",
+            "returnValue": {"status": "success", "results": results},
+            "processedOn": self.processed_on,
+        }
+
+
+def utc_now() -> str:
+    """The wall-clock time as the API writes it: RFC 3339 in UTC, to the millisecond."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ServerState:
@@ -55,6 +71,7 @@ class ServerState:
         self._rejected: list[RejectedEnvelope] = []
         self._errors: list[ServerError] = []
         self._stored: list[StoredEvent] = []
+        self._record_ids = itertools.count(1)  # the store's ids: 1, 2, 3, ... in the order events are accepted
         self._jobs: dict[str, Job] = {}
         self._failures: deque[Failure] = deque()
         self._delays: deque[float] = deque()
@@ -73,20 +90,20 @@ class ServerState:
         with self._lock:
             self._rejected.append(rejected)
 
-    def accept(self, body: bytes, envelope: Any, report: Report) -> ReceivedEnvelope:
+    def accept(self, body: bytes, envelope: Any, report: Report, client_id: str) -> ReceivedEnvelope:
         """Store an accepted envelope: its record, its events for listing, and its job."""
         data = envelope.get("data") if isinstance(envelope, dict) else None
-        items = data if isinstance(data, list) else []
+        events = [item for item in data if is_event(item)] if isinstance(data, list) else []
         sensor = envelope.get("sensor") if isinstance(envelope, dict) else None
-        job = Job(
-            str(uuid.uuid4()),
-            tuple((str(uuid.uuid4()), item.get("id") if isinstance(item, dict) else None) for item in items),
-        )
-        received = ReceivedEnvelope(body, job.job_id, report)
+        send_time = envelope.get("sendTime") if isinstance(envelope, dict) else None
+        now = utc_now()
+        job_id = str(uuid.uuid4())
+        received = ReceivedEnvelope(body, job_id, report)
         with self._lock:
+            stored = [StoredEvent(next(self._record_ids), sensor, send_time, now, client_id, event) for event in events]
             self._received.append(received)
-            self._stored.extend(StoredEvent(sensor, item) for item in items if is_event(item))
-            self._jobs[job.job_id] = job
+            self._stored.extend(stored)
+            self._jobs[job_id] = Job(job_id, now, tuple((item.record_id, item.external_id) for item in stored))
         return received
 
     @property
@@ -113,6 +130,11 @@ class ServerState:
     def stored_events(self) -> tuple[StoredEvent, ...]:
         with self._lock:
             return tuple(self._stored)
+
+    def stored_event(self, external_id: str) -> StoredEvent | None:
+        """The first stored event with that id (a resent event is stored again, under the same id)."""
+        with self._lock:
+            return next((item for item in self._stored if item.external_id == external_id), None)
 
     def job(self, job_id: str) -> Job | None:
         with self._lock:

@@ -2,14 +2,19 @@
 
 Framing problems are answered here, before the API sees a request: a missing
 Content-Length (411), a body over the limit (413), a client too slow to send
-its request (408), malformed request lines (400).  Every response is JSON, an
-exception in an endpoint becomes a recorded 500, and nothing a client sends can
-stop the server.
+its request (408), malformed request lines (400), a head too large (414, 431).
+Every response is JSON, an exception in an endpoint becomes a recorded 500, and
+nothing a client sends can stop the server.
+
+Each connection has a thread; ``request_timeout`` bounds each request as a
+whole, request line and headers included, so a client trickling bytes holds its
+thread for that long at most, then gets a 408.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import re
@@ -22,21 +27,26 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 
 from caliper_contract.testing.api import Api, describe
-from caliper_contract.testing.records import RecordedRequest, ServerError
+from caliper_contract.testing.records import RecordedRequest, ServerError, kept
 from caliper_contract.testing.state import ServerState
 from caliper_contract.testing.wire import Request, Response, api_error
 
 logger = logging.getLogger("caliper_contract.testing")
 
 _BYTE_COUNT = re.compile(r"[0-9]+")
+_MAX_LENGTH_DIGITS = 18  # a longer Content-Length is more than any body taken (and int() refuses 4,300 digits)
 _CHUNK = 64 * 1024
+_REQUEST_LINE_LIMIT = 65536  # as BaseHTTPRequestHandler's
+_HEAD_LIMIT = 128 * 1024  # the request line and all header lines
+_HEAD_END = re.compile(rb"\n\r?\n")  # the empty line after the headers (bare LF lines are read too)
 # After a 413 the rest of the body is read and dropped, up to this much: closing a
 # socket with unread bytes makes the kernel reset the connection, which can destroy
 # the 413 before the client reads it.
 _DISCARD_LIMIT = 16 * 1024 * 1024
+_LINGER = 2.0  # seconds a 408's connection waits for the client to close before closing it (as Apache's)
 
 
 class _ClientGone(Exception):
@@ -112,52 +122,114 @@ class _Handler(BaseHTTPRequestHandler):
         self._served = 0
         self._responding = False
         self._arrived = 0.0
+        self._deadline = time.monotonic() + self._timeout  # the first request is due from the connection's start
+        # StreamRequestHandler makes rfile a buffered reader (rbufsize -1); typeshed says only BufferedIOBase.
+        self._reader = cast(io.BufferedReader, self.rfile)
 
     # -- one request -------------------------------------------------------------
 
     def handle_one_request(self) -> None:
-        # BaseHTTPRequestHandler's version, with two changes: every method goes to
-        # one dispatcher (so unknown methods get 405, not 501), and a client too slow
+        # BaseHTTPRequestHandler's version, with three changes: the request line and
+        # headers are read under the request's deadline (_read_head), every method goes
+        # to one dispatcher (so unknown methods get 405, not 501), and a client too slow
         # to send its request gets a 408 instead of a silently closed connection.
         self._responding = False
         self.command, self.requestline, self.request_version = "", "", "HTTP/1.1"
-        begun = self._served == 0  # an idle keep-alive connection timing out is no error
         try:
-            self.raw_requestline = self.rfile.readline(65537)
-            if len(self.raw_requestline) > 65536:
-                self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+            if self._served and not self._next_request_begins():
+                self.close_connection = True  # an idle keep-alive connection timing out is no error
                 return
-            if not self.raw_requestline or self.server.ending:
+            head = self._read_head()
+            if isinstance(head, Response):
+                self._write(head)
+                self._linger()
+                return
+            if head is None or self.server.ending:
                 self.close_connection = True
                 return
-            begun = True
             self._arrived = self.server.site.clock()
-            if not self.parse_request():
+            if not self._parse_head(head):
                 return
             self._served += 1
             self._respond()
             self.wfile.flush()
         except TimeoutError:
             self.close_connection = True
-            if begun and not self._responding:
+            if not self._responding:
                 with contextlib.suppress(OSError):  # the client may be gone as well as slow
                     self._write(api_error(408, "the request did not arrive in time (request_timeout)", close=True))
+                    self._linger()
         except (_ClientGone, OSError):
             self.close_connection = True
+
+    def _next_request_begins(self) -> bool:
+        """Wait up to request_timeout for a kept-alive connection's next request; its deadline runs from there."""
+        self.connection.settimeout(self._timeout)
+        try:
+            begun = bool(self._reader.peek(1))
+        except TimeoutError:
+            return False
+        self._deadline = time.monotonic() + self._timeout
+        return begun
+
+    def _read_head(self) -> bytes | Response | None:
+        """The request line and headers through the empty line that ends them, or None when the client left first.
+
+        The socket timeout bounds one read, not the head: a client sending a byte
+        every few seconds would hold the thread forever.  So each read waits only
+        for what is left of the request's deadline (TimeoutError after it), and
+        peek-then-consume never takes bytes past the head: they are the body's.
+        """
+        head = bytearray()
+        while True:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            self.connection.settimeout(left)
+            available = self._reader.peek(1)  # one recv at most, and only when nothing is buffered
+            if not available:
+                if head:
+                    raise _ClientGone
+                return None
+            searched = max(0, len(head) - 2)  # the empty line may have begun in the bytes before
+            head += available
+            if head.startswith((b"\r", b"\n")):  # RFC 9112 §2.2: empty lines before a request line are ignored
+                del head[: len(head) - len(head.lstrip(b"\r\n"))]
+                searched = 0
+            end = _HEAD_END.search(head, searched)
+            beyond = len(head) - end.end() if end else 0
+            self._reader.read1(len(available) - beyond)  # from the buffer peek filled
+            if end is not None:
+                return bytes(head[: end.end()])
+            if b"\n" not in head[: _REQUEST_LINE_LIMIT + 1] and len(head) > _REQUEST_LINE_LIMIT:
+                return api_error(414, f"the request line is longer than {_REQUEST_LINE_LIMIT} bytes", close=True)
+            if len(head) > _HEAD_LIMIT:
+                return api_error(431, f"the request line and headers exceed {_HEAD_LIMIT} bytes", close=True)
+
+    def _parse_head(self, head: bytes) -> bool:
+        """BaseHTTPRequestHandler.parse_request on a head already read; False when it answered an error."""
+        line_end = head.index(b"\n") + 1
+        self.raw_requestline = head[:line_end]
+        connection_file = self.rfile
+        self.rfile = io.BytesIO(head[line_end:])  # parse_request reads the header lines from rfile
+        try:
+            return self.parse_request()
+        finally:
+            self.rfile = connection_file
 
     def _respond(self) -> None:
         site = self.server.site
         length = self._content_length()
         if isinstance(length, Response):
             self._finish(length)
-            if self.headers.get("Transfer-Encoding") is not None:
-                self._discard_chunked()
+            if length.close:
+                # Whatever body follows is dropped before closing: closing a socket with
+                # unread bytes makes the kernel reset the connection, which can destroy
+                # the answer before the client reads it.
+                self._discard(_DISCARD_LIMIT)
             return
         if length > site.max_body_bytes:
-            limit = site.max_body_bytes
-            self._finish(
-                api_error(413, f"the body is {length} bytes; this server takes at most {limit} bytes", close=True)
-            )
+            self._finish(_too_large(length, site.max_body_bytes))
             self._discard(length)
             return
         body = self._read_body(length)
@@ -180,56 +252,44 @@ class _Handler(BaseHTTPRequestHandler):
             if self.command in ("POST", "PUT", "PATCH"):
                 return api_error(411, f"a {self.command} needs a Content-Length header")
             return 0
-        if len(set(lengths)) > 1 or not _BYTE_COUNT.fullmatch(lengths[0].strip()):
-            return api_error(400, f"Content-Length {', '.join(lengths)!r} is not one byte count", close=True)
-        return int(lengths[0])
+        text = lengths[0].strip()
+        if len(set(lengths)) > 1 or not _BYTE_COUNT.fullmatch(text):
+            shown = ", ".join(length[:40] for length in lengths)
+            return api_error(400, f"Content-Length {shown!r} is not one byte count", close=True)
+        if len(text.lstrip("0")) > _MAX_LENGTH_DIGITS:
+            return _too_large(text, self.server.site.max_body_bytes)
+        return int(text)
 
     def handle_expect_100(self) -> bool:
         # A client that asks before sending a body too big hears 413 before sending it.
         length = self._content_length()
         if isinstance(length, int) and length > self.server.site.max_body_bytes:
-            limit = self.server.site.max_body_bytes
-            self._finish(
-                api_error(413, f"the body is {length} bytes; this server takes at most {limit} bytes", close=True)
-            )
+            self._finish(_too_large(length, self.server.site.max_body_bytes))
+            return False
+        if isinstance(length, Response) and length.status == 413:
+            self._finish(length)
             return False
         return super().handle_expect_100()
 
     # -- reading bodies under a deadline -------------------------------------------
 
     def _read_body(self, length: int) -> bytes | None:
-        """The body, or None when it does not arrive within request_timeout in all."""
-        received = b"".join(self._chunks(length))
+        """The body, or None when it does not arrive by the request's deadline."""
+        received = b"".join(self._chunks(length, self._deadline))
         return received if len(received) == length else None
 
     def _discard(self, length: int) -> None:
+        """Read and drop up to length bytes, until the client closes, for at most request_timeout."""
         try:
-            for _ in self._chunks(min(length, _DISCARD_LIMIT)):
+            for _ in self._chunks(min(length, _DISCARD_LIMIT), time.monotonic() + self._timeout):
                 pass
         except (_ClientGone, OSError):
             pass
 
-    def _discard_chunked(self) -> None:
-        # As after a 413: a client still sending chunks would see its connection reset.
-        budget = _DISCARD_LIMIT
-        try:
-            while budget > 0:
-                size = int(self.rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
-                if size == 0:  # the last chunk, then trailer lines up to an empty one
-                    while self.rfile.readline(1024).strip():
-                        pass
-                    return
-                budget -= size
-                for _ in self._chunks(size + 2):  # the chunk and its CRLF
-                    pass
-        except (ValueError, _ClientGone, OSError):  # not chunked after all, or the client left
-            pass
-
-    def _chunks(self, length: int) -> Iterator[bytes]:
-        """Up to length bytes of body, ending early when request_timeout runs out."""
+    def _chunks(self, length: int, deadline: float) -> Iterator[bytes]:
+        """Up to length bytes of body, ending early at the deadline."""
         # The socket timeout bounds each read; the deadline bounds them all, so a client
         # trickling a byte at a time cannot hold a thread forever.
-        deadline = time.monotonic() + self._timeout
         remaining = length
         try:
             while remaining:
@@ -247,6 +307,20 @@ class _Handler(BaseHTTPRequestHandler):
                 yield chunk
         finally:
             self.connection.settimeout(self._timeout)
+
+    def _linger(self) -> None:
+        """After a last answer to a client that may still be sending: end our side, drop what it sends until it closes.
+
+        Closing with its bytes unread would make the kernel reset the connection,
+        which can destroy the answer before the client reads it.  Bounded by _LINGER.
+        """
+        deadline = time.monotonic() + _LINGER
+        with contextlib.suppress(OSError):  # TimeoutError at the end of _LINGER, or the client reset
+            self.connection.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(left)
+                if not self.connection.recv(_CHUNK):
+                    return
 
     # -- answering -----------------------------------------------------------------
 
@@ -266,9 +340,10 @@ class _Handler(BaseHTTPRequestHandler):
                 path=split.path,
                 query=split.query,
                 headers=tuple(self.headers.items()),
-                body=body,
+                body=kept(body),
                 status=response.status,
                 at=self._arrived,
+                body_size=len(body),
             )
         )
         logger.info("%s %s -> %d %s", self.command, self.path, response.status, describe(response.body))
@@ -302,3 +377,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug(format, *args)
+
+
+def _too_large(length: int | str, limit: int) -> Response:
+    size = f"{length} bytes" if isinstance(length, int) else f"a {len(length)}-digit number of bytes"
+    return api_error(413, f"the body is {size}; this server takes at most {limit} bytes", close=True)
