@@ -178,7 +178,8 @@ def test_each_field_shrinks_to_a_short_readable_value(strategy, minimal):
         ),
         (
             activity_metrics(),
-            lambda items: len(items) >= 2,
+            # Exactly two: a set of three is a local minimum the shrinker can stop at now and then.
+            lambda items: len(items) == 2,
             [{"type": "totalQuestions", "value": 0}, {"type": "correctQuestions", "value": 0}],
         ),
         (
