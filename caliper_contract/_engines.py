@@ -8,13 +8,19 @@ empty), and correctness needs one property only: a verdict of "clean" must
 never be given where jsonschema would find something.  A stricter engine costs
 time, never correctness.  To keep that property:
 
-- both engines get the contract's own format functions, so formats agree
-  (jsonschema-rs's built-in checks accept strings ours reject, such as the
-  date-time 0000-01-01T00:00:00Z and the email d@dd, so they are never used);
+- formats agree: fastjsonschema calls the contract's own format functions back
+  (:func:`caliper_contract.formats.string_checks`), and jsonschema-rs checks
+  each asserted format with a pattern that accepts exactly what the function
+  accepts, bar a final newline (:data:`caliper_contract.formats.ENGINE_PATTERNS`:
+  stricter is safe, and no call back into Python is needed).  jsonschema-rs's
+  built-in checks accept strings ours reject, such as the date-time
+  0000-01-01T00:00:00Z and the email d@dd, so they are never used.  A format
+  the contract does not assert is an annotation, so it is removed from the
+  engine's copy of the schema;
 - a schema is compiled only when every keyword reachable in it is one whose
   semantics the engine shares with Draft 2020-12 (see ``_SUPPORTED``);
   anything else (``prefixItems``, ``unevaluatedProperties``, ``$dynamicRef``,
-  unknown formats...) means no fast path for that layer;
+  a ``format`` that is not a string...) means no fast path for that layer;
 - fastjsonschema matches patterns with Python's ``re``, which can backtrack
   for hours, so it gets each ``pattern`` as a format checked by
   :func:`caliper_contract.patterns.search`, and no fast path for a schema
@@ -34,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, Literal
 
-from caliper_contract.formats import FORMAT_FUNCTIONS
+from caliper_contract.formats import ENGINE_PATTERNS, FORMAT_FUNCTIONS, string_checks
 from caliper_contract.patterns import search
 from caliper_contract.pointers import resolve_pointer
 
@@ -77,7 +83,11 @@ def compile_verdict(
         raise ImportError("CALIPER_CONTRACT_ENGINE=rust needs jsonschema-rs: pip install 'caliper-contract[fast]'")
     if rust is not None:
         try:
-            _reachable_schemas(document, pointer, dialect_2020=True)  # raises for what the engine may misread
+            # Raises for what the engine may misread.
+            schemas = _reachable_schemas(document, pointer, dialect_2020=True)
+            if any("format" in schema for schema in schemas):
+                document = copy.deepcopy(dict(document))
+                _formats_as_patterns(_reachable_schemas(document, pointer, dialect_2020=True))
         except (_Unsupported, LookupError, TypeError, ValueError):
             return None
         try:
@@ -88,8 +98,7 @@ def compile_verdict(
                 {"$ref": f"{uri}#{pointer}"},
                 registry=registry,
                 offline=True,
-                validate_formats=True,
-                formats=FORMAT_FUNCTIONS,
+                validate_formats=False,  # see _formats_as_patterns
             )
         except Exception:  # a schema this engine will not compile: python-jsonschema alone checks it
             return None
@@ -109,7 +118,8 @@ def compile_verdict(
     except (_Unsupported, LookupError, TypeError, ValueError):
         return None
     _const_as_enum(reachable)
-    formats = {**FORMAT_FUNCTIONS, **_patterns_as_formats(reachable)}
+    _drop_annotation_formats(reachable)  # before patterns become formats of their own
+    formats: dict[str, Callable[[Any], bool]] = {**string_checks(), **_patterns_as_formats(reachable)}
     refuse = dict.fromkeys(("http", "https", "file", "ftp"), _refuse_remote)
     try:
         # Without detailed exceptions a failing check raises a bare message
@@ -221,14 +231,38 @@ def _reachable_schemas(document: Mapping[str, Any], pointer: str, *, dialect_202
                     pending.append(value[1:])
                 elif keyword == "patternProperties" and not dialect_2020:
                     raise _Unsupported("patternProperties matched by Python's re")
-                elif keyword == "format" and value not in FORMAT_FUNCTIONS:
-                    raise _Unsupported(f"format {value}")
+                elif keyword == "format" and not isinstance(value, str):
+                    raise _Unsupported("format that is not a string")
                 elif keyword == "items" and not isinstance(value, (dict, bool)):
                     raise _Unsupported("items as a list")
                 elif keyword in ("enum", "const") and not _only_strings_and_nulls(value):
                     # Python's == says True == 1; JSON Schema does not.
                     raise _Unsupported(f"{keyword} with numbers or booleans")
     return found
+
+
+def _annotation_format(schema: dict[str, Any]) -> bool:
+    """Whether ``schema`` has a ``format`` the contract does not assert: an annotation, as Draft 2020-12 says."""
+    return "format" in schema and schema["format"] not in FORMAT_FUNCTIONS
+
+
+def _drop_annotation_formats(schemas: list[dict[str, Any]]) -> None:
+    """Remove the formats the contract does not assert, which an engine would check with its own functions."""
+    for schema in schemas:
+        if _annotation_format(schema):
+            del schema["format"]
+
+
+def _formats_as_patterns(schemas: list[dict[str, Any]]) -> None:
+    """Say each asserted ``format`` as its pattern (see the module docstring); drop the others, annotations."""
+    for schema in schemas:
+        name = schema.pop("format", None)
+        if name in ENGINE_PATTERNS:
+            pattern = ENGINE_PATTERNS[name]
+            if "pattern" in schema:
+                schema["allOf"] = [*schema.get("allOf", []), {"pattern": pattern}]
+            else:
+                schema["pattern"] = pattern
 
 
 def _only_strings_and_nulls(value: Any) -> bool:

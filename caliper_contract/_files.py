@@ -23,8 +23,15 @@ plugin's fixture-file tests, so a file means the same thing to both:
 (``package.json``, ``tsconfig.json``) from a payload, broken or not.
 
 Each file's bytes are read once and each text parsed once; positions inside a
-payload are worked out (with :func:`~caliper_contract._jsontext.locate`) only when
+payload are worked out (with :func:`~caliper_contract._jsontext.find`) only when
 asked for, that is only for payloads that have something to point at.
+
+With orjson installed (the ``fast`` extra) a line that opens an object is read
+by orjson first.  orjson is not as strict as the reader of
+:mod:`caliper_contract._jsontext` (it keeps the last of two equal keys and
+reads integers beyond 64 bits as floats), so its value is taken only when it
+is certainly the strict reader's; anything else goes to the strict reader, so
+what a line means, and every message and position, stay the same.
 """
 
 from __future__ import annotations
@@ -32,13 +39,12 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NamedTuple
 
-from caliper_contract._jsontext import JSONTextError, Located, Position, as_parsed, decode, load, locate
+from caliper_contract._jsontext import JSONTextError, Located, Position, as_parsed, decode, find, load, locate
 from caliper_contract._paths import open_regular
 from caliper_contract.profile import EVENT_KEYS, is_event
 from caliper_contract.rules import RULES
@@ -47,6 +53,17 @@ if TYPE_CHECKING:
     from caliper_contract.contract import Contract
     from caliper_contract.report import Report
     from caliper_contract.rules import Severity
+
+
+def _import_orjson() -> Any:
+    try:
+        import orjson
+    except ImportError:  # a default install: the strict reader reads every line
+        return None
+    return orjson
+
+
+_ORJSON: Any = _import_orjson()
 
 PayloadKind = Literal["envelope", "event"]
 Kind = Literal["auto", "envelope", "event"]
@@ -139,20 +156,38 @@ def whole_file(name: str, message: str) -> Finding:
     return Finding(name, None, None, None, None, "error", message)
 
 
+def cannot_read(name: str, error: OSError) -> Finding:
+    """The finding for a file whose reading failed; what was read before is kept."""
+    return whole_file(name, f"cannot read: {error.strerror or error}")
+
+
+def holds_nothing(name: str) -> Finding:
+    """The finding for a file with nothing but blank lines or whitespace."""
+    return whole_file(name, _EMPTY_FILE)
+
+
 class _Text:
     """One JSON text of a file, and the file line it starts on; located only when a position is asked for."""
+
+    #: Positions found by walking the text; past these, one full reading places every value at once.
+    WALKS = 8
 
     def __init__(self, text: str, first_line: int) -> None:
         self.text = text
         self.first_line = first_line
-
-    @cached_property
-    def located(self) -> Located:
-        # A second, slower parse: only payloads with something to point at pay for it.
-        return locate(self.text)
+        self._walks = 0
+        self._located: Located | None = None
 
     def position(self, pointer: str) -> Position:
-        line, column = self.located.position(pointer)
+        # Worked out only for payloads with something to point at: a violation or two walk the text (each walk
+        # costs a pass over it), a file full of them has it read once with every position.
+        if self._located is None and self._walks < self.WALKS:
+            self._walks += 1
+            line, column = find(self.text, pointer)
+        else:
+            if self._located is None:
+                self._located = locate(self.text)
+            line, column = self._located.position(pointer)
         return Position(self.first_line + line - 1, column)
 
 
@@ -168,6 +203,9 @@ class Payload:
     line: int
     #: The JSON text it was read from (one for all the payloads of a list), to locate violations in.
     text: _Text = field(repr=False, compare=False)
+    #: Whether a null occurs in it, when the reader vouches that it is JSON nested no deeper than the contract
+    #: checks (orjson's reading of a line); None when the contract is to scan it.
+    has_null: bool | None = field(default=None, repr=False, compare=False)
 
     @property
     def pointer(self) -> str:
@@ -184,6 +222,9 @@ class Payload:
 
     def validate(self, contract: Contract, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
         """The contract's report on it: as an envelope, or as one event (paths relative to the event)."""
+        if self.has_null is not None:
+            event, has_null = self.kind == "event", self.has_null
+            return contract._validate_json(self.value, event=event, has_null=has_null, strict=strict, ignore=ignore)
         check = contract.validate_event if self.kind == "event" else contract.validate
         return check(as_parsed(self.value), strict=strict, ignore=ignore)
 
@@ -202,12 +243,40 @@ class PayloadText:
     problem: Finding | None = None
 
 
+class Vouched(NamedTuple):
+    """A line orjson read, vouched for (see ``_strict_object``): what checking it needs, its Payload on demand.
+
+    Most lines of a large file are valid: they are checked from this alone,
+    and only a line with something to report becomes a :class:`Payload`.
+    """
+
+    line: int
+    value: dict[str, Any]
+    kind: PayloadKind
+    has_null: bool
+    data: bytes
+
+    def payload(self) -> Payload:
+        return Payload(self.value, self.kind, None, self.line, _Text(self.data.decode(), self.line), self.has_null)
+
+    def validate(self, contract: Contract, *, strict: bool = False, ignore: Iterable[str] = ()) -> Report:
+        """What :meth:`Payload.validate` says of its payload."""
+        event = self.kind == "event"
+        return contract._validate_json(self.value, event=event, has_null=self.has_null, strict=strict, ignore=ignore)
+
+
 def read(source: Source, kind: Kind = "auto") -> Iterator[PayloadText]:
     """The payloads of one source, a JSON text at a time, in file order; never raises for what it holds.
 
     See the module docstring for what a file may hold.  ``kind`` forces what
     every payload is taken to be ("auto": each recognised on its own).
     """
+    for text in read_lazily(source, kind):
+        yield text if isinstance(text, PayloadText) else PayloadText(text.line, (text.payload(),))
+
+
+def read_lazily(source: Source, kind: Kind = "auto") -> Iterator[PayloadText | Vouched]:
+    """What :func:`read` gives, with the lines orjson vouches for as :class:`Vouched` (see there)."""
     found = False
     try:
         if source.path is None and sys.stdin is None:
@@ -222,20 +291,96 @@ def read(source: Source, kind: Kind = "auto") -> Iterator[PayloadText]:
                 found = True
                 yield _hint_json_lines(source, text, data)
         else:
-            opened = open_regular(source.path)[0] if source.path is not None else nullcontext(sys.stdin.buffer)
-            with opened as stream:  # a line at a time: constant memory, whatever the file's size
-                number = 1
-                for line in _lines(stream):
-                    text = _read_text(source.name, line, number, number, kind)
-                    if text is not None:
-                        found = True
-                        yield text
-                    number += 1
+            with open_lines(source) as stream:  # a line at a time: constant memory, whatever the file's size
+                for line in read_lines_lazily(source.name, stream, 1, kind):
+                    found = True
+                    yield line
     except OSError as error:  # what was read before a read failed is kept
-        yield PayloadText(None, problem=whole_file(source.name, f"cannot read: {error.strerror or error}"))
+        yield PayloadText(None, problem=cannot_read(source.name, error))
         return
     if not found:
-        yield PayloadText(None, problem=whole_file(source.name, _EMPTY_FILE))
+        yield PayloadText(None, problem=holds_nothing(source.name))
+
+
+def read_lines(name: str, lines: Iterable[bytes], first_line: int, kind: Kind = "auto") -> Iterator[PayloadText]:
+    """The payloads of JSON Lines, the first of them on line ``first_line`` of the file ``name``; blank lines skipped.
+
+    ``lines`` are the file's lines as iterating a binary file gives them (each
+    ends with its ``\\n``; a lone ``\\r`` inside ends a line too): :func:`read`
+    passes a file, and ``check --jobs`` a block of a file's lines.
+    """
+    for text in read_lines_lazily(name, lines, first_line, kind):
+        yield text if isinstance(text, PayloadText) else PayloadText(text.line, (text.payload(),))
+
+
+def read_lines_lazily(
+    name: str, lines: Iterable[bytes], first_line: int, kind: Kind = "auto"
+) -> Iterator[PayloadText | Vouched]:
+    """What :func:`read_lines` gives, with the lines orjson vouches for as :class:`Vouched` (see there)."""
+    number = first_line
+    for line in _lines(lines):
+        value = _strict_object(line)
+        if value is not None:
+            # orjson wrote the object back (see _strict_object), so it is nested no deeper than orjson writes (254
+            # levels), and a null in it is the word null on the line (a search by pattern: faster than `in`).
+            yield Vouched(number, value, _kind(value, kind), _NULL.search(line) is not None, line)
+        else:
+            text = _read_text(name, line, number, number, kind)
+            if text is not None:
+                yield text
+        number += 1
+
+
+def open_lines(source: Source) -> AbstractContextManager[BinaryIO]:
+    """The JSON Lines of ``source`` as a binary stream (standard input is not closed after)."""
+    return open_regular(source.path)[0] if source.path is not None else nullcontext(sys.stdin.buffer)
+
+
+def blocks(stream: BinaryIO, size: int) -> Iterator[bytes]:
+    """The stream's lines in blocks of about ``size`` bytes, each cut after a ``\\n`` (reading may raise OSError)."""
+    while True:
+        block = stream.read(size)
+        if not block:
+            return
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        yield block
+
+
+def regions(path: Path, size: int) -> Iterator[tuple[int, int | None]]:
+    """Where the blocks of :func:`blocks` lie in a file: (start, length), the last one's length None (to the end).
+
+    Only the ends of blocks are looked for, so the file can be read by several
+    processes at once; raises OSError as reading does.
+    """
+    stream, total = open_regular(path)
+    with stream:
+        start = 0
+        while start + size < total:
+            stream.seek(start + size - 1)  # a line ending right there ends the block
+            stream.readline()
+            end = stream.tell()
+            if end >= total:
+                break
+            yield start, end - start
+            start = end
+        yield start, None
+
+
+def read_region(path: Path, start: int, length: int | None) -> bytes:
+    """The bytes of a region that :func:`regions` gave."""
+    stream, _ = open_regular(path)
+    with stream:
+        stream.seek(start)
+        return stream.read() if length is None else stream.read(length)
+
+
+def line_count(block: bytes) -> int:
+    """How many lines :func:`read_lines` counts in ``block``, a file's lines up to and including a ``\\n``."""
+    count = block.count(b"\n")
+    if b"\r" in block:  # a lone CR ends a line too
+        count += block.count(b"\r") - block.count(b"\r\n")
+    return count
 
 
 def _read_whole(source: Source) -> tuple[bytes, int]:
@@ -281,6 +426,46 @@ def _hint_json_lines(source: Source, text: PayloadText, data: bytes) -> PayloadT
     return PayloadText(text.line, problem=replace(problem, message=f"{problem.message} ({hint})"))
 
 
+#: Text orjson may read differently from the strict reader: an escaped ":" (see _strict_object),
+#: and 19 digits in a row, which may be an integer orjson reads as a float.
+_ESCAPED_COLON = re.compile(rb"\\u003")  # a pattern: searching for a literal one is faster than `in`
+_DIGITS_AS_ZERO = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_NUMBER = b"0" * 19
+_NULL = re.compile(b"null")
+
+
+def _strict_object(line: bytes) -> dict[str, Any] | None:
+    """The object on ``line`` as orjson reads it, when that is certainly what the strict reader reads; else None.
+
+    The line must open with "{" (so the object starts on the line's first
+    column, as the strict reader would say), orjson must read it, and it must
+    hold no text orjson reads differently (see ``_LONG_NUMBER``).  Duplicate
+    keys, which orjson keeps quietly, are ruled out by counting: written back,
+    the object has one ":" per key plus those inside strings, so fewer than the
+    line has means a key was lost (an escaped ":" would hide one, hence
+    ``_ESCAPED_COLON``).  orjson refuses NaN, Infinity, numbers beyond a
+    double, lone surrogates and invalid UTF-8 itself, and the strict reader then
+    says why (a test holds orjson to that).
+    """
+    orjson = _ORJSON
+    if orjson is None or not line.startswith(b"{"):
+        return None
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if _ESCAPED_COLON.search(line) or _LONG_NUMBER in line.translate(_DIGITS_AS_ZERO):
+        return None
+    try:
+        written = orjson.dumps(value)
+    except orjson.JSONEncodeError:  # e.g. nested deeper than orjson writes
+        return None
+    if written.count(b":") != line.count(b":"):
+        return None
+    result: dict[str, Any] = value
+    return result
+
+
 def _read_text(name: str, data: bytes, first_line: int, line: int | None, kind: Kind) -> PayloadText | None:
     """The payloads in one JSON text that starts on line ``first_line`` of its file; None for a blank text.
 
@@ -318,6 +503,8 @@ def _kind(value: Any, kind: Kind) -> PayloadKind:
     """What a payload is: as forced, or an event when it has action, eventTime or profile and no envelope key."""
     if kind != "auto":
         return kind
+    if isinstance(value, dict) and "data" in value:  # the common case first, said at once
+        return "envelope"
     if isinstance(value, dict) and is_event(value) and not any(key in value for key in _ENVELOPE_KEYS):
         return "event"
     return "envelope"

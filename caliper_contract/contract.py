@@ -19,7 +19,7 @@ from typing import Any
 from caliper_contract import openapi, profile
 from caliper_contract._engines import Engine
 from caliper_contract._jsontext import JSONTextError, parse
-from caliper_contract._jsonvalue import scan
+from caliper_contract._jsonvalue import Scan, scan
 from caliper_contract._layers import OPENAPI_URI, PROFILE_URI, Layer
 from caliper_contract.errors import SpecError
 from caliper_contract.openapi import Example, OpenAPIDocument
@@ -96,11 +96,35 @@ class Contract:
             raise ContractError(report)
         return report
 
+    def _validate_json(
+        self, value: Any, *, event: bool, has_null: bool, strict: bool = False, ignore: Iterable[str] = ()
+    ) -> Report:
+        """validate(), or validate_event() when ``event``, of a value a strict JSON reader has just produced.
+
+        The reader vouches for what :func:`~caliper_contract._jsonvalue.scan` would find (JSON types only,
+        nested no deeper than its limit) and says whether a null occurs, so the scan is skipped.
+        """
+        layer = self._envelope
+        if event:
+            if self._event is None:
+                raise SpecError(self.document.source, "no Event schema to check a lone event against")
+            layer = self._event
+        return self._check(value, layer, envelope=not event, strict=strict, ignore=ignore, has_null=has_null)
+
     def examples(self, *, send_time: str = openapi.EXAMPLE_SEND_TIME) -> tuple[Example, ...]:
         """The document's request examples, placeholders filled (see :mod:`caliper_contract.openapi`)."""
         return self.document.examples(send_time=send_time)
 
-    def _check(self, payload: Any, layer: Layer, *, envelope: bool, strict: bool, ignore: Iterable[str]) -> Report:
+    def _check(
+        self,
+        payload: Any,
+        layer: Layer,
+        *,
+        envelope: bool,
+        strict: bool,
+        ignore: Iterable[str],
+        has_null: bool | None = None,
+    ) -> Report:
         ignored = check_ignorable(ignore)
         subject: Subject = "envelope" if envelope else "event"
         if isinstance(payload, (str, bytes, bytearray)):
@@ -111,7 +135,7 @@ class Contract:
                 # those `caliper-contract check` prints for a file.
                 where = f"line {error.position.line} column {error.position.column}: "
                 return Report((Violation("", error.rule, "error", where + error.message),), subject)
-        scanned = scan(payload)
+        scanned = scan(payload) if has_null is None else Scan((), has_null)  # see _validate_json
         found: list[tuple[str, Violation]] = [(v.path, v) for v in scanned.violations]
         if not scanned.checkable:
             return _finish(found, strict, ignored, payload, subject)

@@ -365,6 +365,7 @@ def test_select_never_hides_a_file_that_cannot_be_read(tmp_path):
         (["check", "--ignore", "json.syntax", "x.json"], "json.syntax cannot be ignored"),
         (["check", "--spec", "nowhere.yaml", "x.json"], "nowhere.yaml: cannot read the OpenAPI document"),
         (["check", "--format", "xml", "x.json"], "invalid choice: 'xml'"),
+        (["check", "--jobs", "0", "x.json"], "argument --jobs: expected a number of workers (1 or more) or auto"),
         (["check", "--select", ",", "x.json"], "argument --select: expected a rule id"),
         (["check", "--ignore", " , ", "x.json"], "argument --ignore: expected a rule id"),
         # A serve that got past its options would fail on the host instead.
@@ -565,11 +566,12 @@ def _on_a_terminal(cwd: Path, env: dict[str, str]) -> str:
     return b"".join(chunks).decode()
 
 
-def test_a_reader_that_goes_away_ends_the_command_quietly_with_the_status_of_what_it_found(tmp_path):
+@pytest.mark.parametrize("jobs", ["auto", "2"])
+def test_a_reader_that_goes_away_ends_the_command_quietly_with_the_status_of_what_it_found(tmp_path, jobs):
     bad = json.dumps(bad_email_envelope())
     write(tmp_path, "many.jsonl", "\n".join([bad] * 800))  # more output than a pipe holds
     with subprocess.Popen(
-        [_script(), "check", "many.jsonl"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [_script(), "check", "many.jsonl", "--jobs", jobs], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:
         assert process.stdout is not None
         assert process.stderr is not None

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caliper_contract._jsontext import JSONTextError, Position, decode, load, locate
+from caliper_contract._jsontext import JSONTextError, Position, decode, find, load, locate
 from caliper_contract.pointers import pointer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,6 +144,18 @@ def test_decode_drops_a_byte_order_mark_and_places_bytes_that_are_not_utf8():
     assert caught.value.pointer is None
 
 
+@pytest.mark.parametrize(
+    ("data", "position", "byte"),
+    [(b"\xef\xbb\xbf\xff", (1, 1), "0xff"), (b"\xef\xbb\xbfab\xc3(", (1, 3), "0xc3"), (b"\xef\xbb", (1, 1), "0xef")],
+)
+def test_bytes_that_are_not_utf8_after_a_byte_order_mark_are_placed_after_it(data, position, byte):
+    # Columns count from after the mark, as in the text once decoded; the byte named is the one at fault.
+    with pytest.raises(JSONTextError) as caught:
+        decode(data)
+    assert caught.value.position == Position(*position)
+    assert f"(byte {byte})" in caught.value.message
+
+
 def test_load_says_where_the_value_and_each_item_of_a_top_level_array_start():
     # Hand-made: line 1 is empty (CRLF), a tab counts one column.
     text = '\r\n  [1,\n {"a": [2]},\t"x" ]'
@@ -207,3 +219,24 @@ def test_every_value_is_found_where_its_text_starts(value, indent, newline):
         line, column = located.position(pointer(path))
         offset = sum(len(earlier) + 1 for earlier in lines[: line - 1]) + column - 1
         assert json.JSONDecoder().raw_decode(text, offset)[0] == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    value=JSON_VALUES,
+    indent=st.sampled_from([None, 0, 2, "\t"]),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+    missing=st.lists(st.text(max_size=3) | st.integers(-1, 5).map(str), min_size=1, max_size=3),
+)
+def test_find_places_a_value_where_locate_does(value, indent, newline, missing):
+    # find() walks to one value; locate() places every value: they must agree, on absent values too.
+    text = " " + json.dumps(value, indent=indent, ensure_ascii=False).replace("\n", newline)
+    located = locate(text)
+    for path, _ in _leaves(value):
+        for where in (pointer(path), pointer((*path, *missing))):
+            assert find(text, where) == located.position(where), where
+
+
+def test_find_steps_over_nesting_deeper_than_the_json_module_reads():
+    text = '{"a": ' + "[" * 100_000 + "]" * 100_000 + ', "b": 1}'
+    assert find(text, "/b") == Position(1, 200_014) == locate(text).position("/b")

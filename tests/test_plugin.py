@@ -737,13 +737,17 @@ def test_the_command_reads_fixture_files_as_the_plugin_does(pytester):
 
 def test_positions_are_worked_out_only_for_payloads_with_violations(pytester, monkeypatch):
     located: list[str] = []
-    original = files.locate
 
-    def counting_locate(text: str) -> Any:
-        located.append(text)
-        return original(text)
+    def counting(original: Any) -> Any:
+        def position_work(text: str, *args: Any) -> Any:
+            located.append(text)
+            return original(text, *args)
 
-    monkeypatch.setattr(files, "locate", counting_locate)
+        return position_work
+
+    # Either reader of positions: one walks to a value, the other places every value of a text.
+    monkeypatch.setattr(files, "find", counting(files.find))
+    monkeypatch.setattr(files, "locate", counting(files.locate))
     pytester.makeini("[pytest]\ncaliper_contract_files = *.json *.jsonl\n")
     batch = [seeds.activity(), seeds.time_spent()] * 20
     write(pytester.path / "batch.json", json.dumps(batch, indent=2))
@@ -755,7 +759,7 @@ def test_positions_are_worked_out_only_for_payloads_with_violations(pytester, mo
     write(pytester.path / "batch.json", json.dumps(batch, indent=2))
     result = pytester.runpytest("-q")
     result.assert_outcomes(passed=79, failed=1)
-    assert len(located) == 1  # the file's text, located once, for its one failing payload
+    assert len(located) == 1  # the file's text, read for positions once, for its one failing payload
     result.stdout.fnmatch_lines(["batch.json:*: envelope breaks the Timeback Events API contract (1 error)"])
 
 

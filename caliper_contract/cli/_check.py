@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from caliper_contract._files import Finding, Kind, Payload, Source, is_not_a_payload, read
+from caliper_contract._files import (
+    Finding,
+    Kind,
+    Payload,
+    PayloadText,
+    Source,
+    Vouched,
+    holds_nothing,
+    is_not_a_payload,
+    read_lazily,
+    read_lines_lazily,
+)
 from caliper_contract._paths import ExpectInvalid, PathPatterns
 from caliper_contract.contract import Contract
 from caliper_contract.report import Report
@@ -40,6 +53,20 @@ class Options:
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """How one file is checked: whether it must be invalid (by which pattern), and the rules skipped in it."""
+
+    expecting: ExpectInvalid | None
+    pattern: str | None
+    ignore: frozenset[str]
+
+    def checked(self, findings: list[Finding]) -> Checked:
+        if self.pattern is not None and not findings:
+            return Checked((), "invalid as expected")
+        return Checked(tuple(findings))
+
+
+@dataclass(frozen=True)
 class Checked:
     """What checking one source gave: the findings to report, and how the file counts."""
 
@@ -63,41 +90,84 @@ class FileChecker:
         holds no Caliper payload at all (:func:`is_not_a_payload`) is skipped,
         unless ``--kind`` says what its payloads are or it must be invalid.
         """
+        plan = self._plan(source)
+        findings: list[Finding] = []
+        for text in read_lazily(source, self.options.kind):
+            if (
+                isinstance(text, PayloadText)
+                and text.line is None
+                and plan.pattern is None
+                and self.options.kind == "auto"
+                and is_not_a_payload(text)
+            ):
+                return Checked((), "skipped")
+            findings.extend(self._text(source.name, text, plan))
+        return plan.checked(findings)
+
+    def check_lines(self, source: Source, block: bytes, first_line: int) -> tuple[list[Finding], bool]:
+        """The findings in a block of the JSON Lines of ``source`` that starts on line ``first_line``.
+
+        Also whether the block holds anything but blank lines; :meth:`lines_checked` puts the blocks together.
+        """
+        plan = self._plan(source)
+        findings: list[Finding] = []
+        seen = False
+        # A BytesIO splits at "\n", as reading the file does (bytes.splitlines also splits at "\r").
+        for text in read_lines_lazily(source.name, io.BytesIO(block), first_line, self.options.kind):
+            seen = True
+            findings.extend(self._text(source.name, text, plan))
+        return findings, seen
+
+    def lines_checked(
+        self, source: Source, findings: list[Finding], *, seen: bool, failure: Finding | None = None
+    ) -> Checked:
+        """What :meth:`check` says of a JSON Lines source, from the findings of its blocks in order.
+
+        ``seen``: whether any block held a text; ``failure``: why reading stopped early.
+        """
+        if failure is not None:
+            findings = [*findings, failure]
+        elif not seen:
+            findings = [*findings, holds_nothing(source.name)]
+        return self._plan(source).checked(findings)
+
+    def _plan(self, source: Source) -> _Plan:
         options = self.options
         where = source.path if source.path is not None else source.name
-        expecting = options.expect_invalid
-        pattern = options.expected_invalid(where)
-        ignore = options.ignored_in(where)
-        findings: list[Finding] = []
-        for text in read(source, options.kind):
-            problem = text.problem
-            if problem is not None and not (pattern is not None and problem.rule is not None):
-                findings.append(problem)  # a text that is not JSON breaks the contract, as expected-invalid files may
-            if text.line is None and pattern is None and options.kind == "auto" and is_not_a_payload(text):
-                return Checked((), "skipped")
-            for payload in text.payloads:
-                report = payload.validate(self.contract, strict=options.strict, ignore=ignore)
-                if pattern is None:
-                    findings.extend(self._located(source.name, payload, report))
-                elif report.ok:
-                    assert expecting is not None  # a pattern comes from it
-                    line, column = payload.position("")
-                    message = expecting.unmet(pattern)
-                    findings.append(
-                        Finding(
-                            source.name, line, column, payload.pointer, None, "error", message, unmet_expectation=True
-                        )
-                    )
-        if pattern is not None and not findings:
-            return Checked((), "invalid as expected")
-        return Checked(tuple(findings))
+        return _Plan(options.expect_invalid, options.expected_invalid(where), options.ignored_in(where))
 
-    def _located(self, name: str, payload: Payload, report: Report) -> list[Finding]:
+    def _text(self, name: str, text: PayloadText | Vouched, plan: _Plan) -> Iterable[Finding]:
+        """The findings of one JSON text of a file."""
+        if isinstance(text, Vouched):  # most lines of a large file: a Payload only if there is something to say
+            return self._payload(name, text, plan)
+        findings: list[Finding] = []
+        problem = text.problem
+        if problem is not None and not (plan.pattern is not None and problem.rule is not None):
+            findings.append(problem)  # a text that is not JSON breaks the contract, as expected-invalid files may
+        for payload in text.payloads:
+            findings.extend(self._payload(name, payload, plan))
+        return findings
+
+    def _payload(self, name: str, payload: Payload | Vouched, plan: _Plan) -> list[Finding]:
+        report = payload.validate(self.contract, strict=self.options.strict, ignore=plan.ignore)
+        if plan.pattern is None:
+            return self._located(name, payload, report) if report.violations else []
+        if not report.ok:
+            return []
+        assert plan.expecting is not None  # a pattern comes from it
+        where = payload.payload() if isinstance(payload, Vouched) else payload
+        line, column = where.position("")
+        message = plan.expecting.unmet(plan.pattern)
+        return [Finding(name, line, column, where.pointer, None, "error", message, unmet_expectation=True)]
+
+    def _located(self, name: str, payload: Payload | Vouched, report: Report) -> list[Finding]:
         select = self.options.select
         findings = []
         for violation in report.violations:
             if select is not None and violation.rule not in select and RULES[violation.rule].ignorable:
                 continue
+            if isinstance(payload, Vouched):
+                payload = payload.payload()
             line, column = payload.position(violation.path)
             findings.append(
                 Finding(

@@ -143,7 +143,22 @@ def _check_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="the name of standard input in reports; a .jsonl or .ndjson name reads it a payload per line",
     )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default="auto",
+        metavar="N",
+        help="check with N worker processes; auto (the default): one per core, once there is enough to check",
+    )
     _check_more_arguments(parser)
+
+
+def _jobs(text: str) -> int | str:
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of workers (1 or more) or auto, got {text!r}")
+    return int(text)
 
 
 def _check_more_arguments(parser: argparse.ArgumentParser) -> None:
@@ -203,8 +218,16 @@ def _check(args: argparse.Namespace) -> int:
         fixing = _fix_files(args, checker, exclude)
         if isinstance(fixing, int):
             return fixing  # --diff
-        for source in sources(args.paths, stdin_name=args.stdin_name, exclude=exclude):
-            tally.add(source if isinstance(source, Finding) else checker.check(source))
+        found = sources(args.paths, stdin_name=args.stdin_name, exclude=exclude)
+        if args.jobs == 1:
+            for source in found:
+                tally.add(source if isinstance(source, Finding) else checker.check(source))
+        else:
+            from caliper_contract.cli._parallel import check_in_order, usable_cores
+
+            jobs = usable_cores() if args.jobs == "auto" else args.jobs
+            for result in check_in_order(checker, found, jobs, auto=args.jobs == "auto"):
+                tally.add(result)
     except SpecError as error:  # --kind event with a document that has no Event schema
         raise UsageError(str(error)) from None
     shown = [finding for finding in tally.findings if finding.severity == "error"] if args.quiet else tally.findings
