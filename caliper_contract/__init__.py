@@ -18,8 +18,8 @@ from caliper_contract.report import ContractError, Report, Violation
 from caliper_contract.rules import RULES, Fix, Rule
 
 if TYPE_CHECKING:
+    from caliper_contract._fixes import AppliedFix, Fixed, fix, fix_event
     from caliper_contract.contract import Contract, assert_valid, validate, validate_event
-    from caliper_contract.fixes import AppliedFix, Fixed, fix, fix_event
     from caliper_contract.openapi import Example
 
 __all__ = [
@@ -52,10 +52,10 @@ _LAZY = {
     "validate": "caliper_contract.contract",
     "validate_event": "caliper_contract.contract",
     "Example": "caliper_contract.openapi",
-    "AppliedFix": "caliper_contract.fixes",
-    "Fixed": "caliper_contract.fixes",
-    "fix": "caliper_contract.fixes",
-    "fix_event": "caliper_contract.fixes",
+    "AppliedFix": "caliper_contract._fixes",
+    "Fixed": "caliper_contract._fixes",
+    "fix": "caliper_contract._fixes",
+    "fix_event": "caliper_contract._fixes",
 }
 
 

@@ -23,7 +23,7 @@ time, never correctness.  To keep that property:
   a ``format`` that is not a string...) means no fast path for that layer;
 - fastjsonschema matches patterns with Python's ``re``, which can backtrack
   for hours, so it gets each ``pattern`` as a format checked by
-  :func:`caliper_contract.patterns.search`, and no fast path for a schema
+  :func:`caliper_contract._patterns.search`, and no fast path for a schema
   with ``patternProperties``; jsonschema-rs's regex engine runs in linear time;
 - any exception from an engine counts as "not clean".
 
@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import partial
 from typing import Any, Literal
 
+from caliper_contract._patterns import search
 from caliper_contract.formats import ENGINE_PATTERNS, FORMAT_FUNCTIONS, string_checks
-from caliper_contract.patterns import search
 from caliper_contract.pointers import resolve_pointer
 
 Engine = Literal["auto", "rust", "python", "none"]
@@ -179,7 +179,7 @@ def _const_as_enum(schemas: list[dict[str, Any]]) -> None:
 
 
 def _patterns_as_formats(schemas: list[dict[str, Any]]) -> dict[str, Callable[[object], bool]]:
-    """Say each ``pattern: P`` as a format checked by :func:`caliper_contract.patterns.search`.
+    """Say each ``pattern: P`` as a format checked by :func:`caliper_contract._patterns.search`.
 
     A format applies to strings only, as a pattern does; the formats returned
     are the ones to give the engine.

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from caliper_contract import profile
 from caliper_contract._jsonvalue import show
 from caliper_contract._nearmiss import closest
+from caliper_contract._patterns import MATCH_TIMEOUT, search, timed_out
 from caliper_contract.formats import FORMAT_HINTS
-from caliper_contract.patterns import MATCH_TIMEOUT, search, timed_out
 from caliper_contract.pointers import pointer
 from caliper_contract.report import Violation
 from caliper_contract.rules import RULES

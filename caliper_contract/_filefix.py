@@ -2,7 +2,7 @@
 
 A file is read as :func:`caliper_contract._files.read` reads it (a ``.json``
 file is one JSON text, a ``.jsonl`` or ``.ndjson`` file one a line) and each
-JSON text is fixed on its own (:func:`caliper_contract.fixes.fix_text`), at the
+JSON text is fixed on its own (:func:`caliper_contract._fixes.fix_text`), at the
 text of the fixed values alone.  So every byte outside them stays: a byte order
 mark, line endings, tabs, indentation, key order, a missing last newline, and
 each line of a JSON Lines file no fix touches.  A text that cannot be read, or
@@ -40,9 +40,9 @@ from caliper_contract._files import (
     is_not_a_payload,
     whole_file,
 )
+from caliper_contract._fixes import AppliedFix, Fixer, fix_text
 from caliper_contract._jsontext import Position, decode
 from caliper_contract._paths import open_regular
-from caliper_contract.fixes import AppliedFix, Fixer, fix_text
 
 #: Lines of context around each change in a diff, as ``diff -u`` and ruff show.
 CONTEXT = 3

@@ -15,7 +15,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from caliper_contract import dialect, openapi, profile
+from caliper_contract import _dialect as dialect
+from caliper_contract import openapi, profile
 from caliper_contract._engines import Engine, compile_verdict
 from caliper_contract._explain import explain, to_violations
 from caliper_contract.pointers import escape, resolve_pointer
@@ -147,8 +148,8 @@ class Layer:
         # Built on the first value that needs explaining: valid payloads never
         # pay for importing and compiling python-jsonschema.  (Two threads may
         # both build it; either result is the same.)
+        from caliper_contract._patterns import bounded_validator_class
         from caliper_contract.formats import format_checker
-        from caliper_contract.patterns import bounded_validator_class
 
         validator: Draft202012Validator = bounded_validator_class()(
             self.schema, registry=self.documents.registry, format_checker=format_checker()

@@ -6,7 +6,7 @@ when it is built) under the YAML 1.2 core schema, the one that agrees with
 JSON (``1e2`` is a number, ``on`` and ``2024-01-01`` are strings), and a value
 with no JSON form (``!!binary``, ``!!set``, ``!!timestamp``, non-string keys,
 ``.inf``) is refused.  The document must be OpenAPI 3.1 with ``POST
-/caliper/event``; then :mod:`caliper_contract.dialect` checks every schema in
+/caliper/event``; then :mod:`caliper_contract._dialect` checks every schema in
 it, resolves every reference inside it (nothing is ever fetched) and refuses
 reference loops.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag
 
-from caliper_contract.dialect import Schemas, find_schemas, join_reference
+from caliper_contract._dialect import Schemas, find_schemas, join_reference
 from caliper_contract.errors import SpecError
 from caliper_contract.pointers import escape, resolve_pointer
 
@@ -70,7 +70,7 @@ class OpenAPIDocument:
 
     source: str
     contents: Mapping[str, Any] = field(repr=False)
-    #: Its schemas, their locations and references (see :mod:`caliper_contract.dialect`).
+    #: Its schemas, their locations and references (see :mod:`caliper_contract._dialect`).
     schemas: Schemas = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
@@ -119,7 +119,7 @@ class OpenAPIDocument:
 class Documents(dict[str, Any]):
     """The contract's JSON documents by URI (an OpenAPI document and others), and how to follow references.
 
-    A document whose schemas are :attr:`~caliper_contract.dialect.Schemas.plain`
+    A document whose schemas are :attr:`~caliper_contract._dialect.Schemas.plain`
     is followed by JSON Pointer alone; any other is followed by ``referencing``
     (``$id``, anchors, dynamic references), through :attr:`registry`.
     """

@@ -9,7 +9,7 @@ is checked either by the Timeback profile schema (``x-rule`` in
 unknown property (``timeback.unknown-property``) that is a near miss of a
 documented, absent one (:mod:`caliper_contract._explain`).  A rule whose
 violations have exactly one right edit declares it (``Rule.fix``);
-:mod:`caliper_contract.fixes` makes it.
+:mod:`caliper_contract._fixes` makes it.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ Source = Literal["openapi", "prose", "observed", "derived", "json"]
 #: What a rule is about: JSON text and values, the OpenAPI schema, the envelope
 #: as a whole, Caliper events in general, or the Timeback profile.
 Family = Literal["json", "openapi", "envelope", "caliper", "timeback"]
-#: The edits :mod:`caliper_contract.fixes` knows how to make:
+#: The edits :mod:`caliper_contract._fixes` knows how to make:
 #:
 #: - ``rename``: a misnamed property's key becomes the documented one it is a near miss of;
 #: - ``remove-null``: a property whose value is an explicit null is removed;

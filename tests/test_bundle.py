@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from caliper_contract import Contract, validate
 from caliper_contract._breaches import apply_breach
-from caliper_contract.bundle import inexpressible
+from caliper_contract._bundle import inexpressible
 from caliper_contract.formats import format_checker
 from caliper_contract.rules import RULES
 from caliper_contract.strategies import BREAKABLE_RULES, invalid_envelopes

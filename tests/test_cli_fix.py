@@ -22,7 +22,7 @@ import pytest
 from caliper_contract import RULES
 from caliper_contract._filefix import FileChanged, plan, write
 from caliper_contract._files import Source
-from caliper_contract.fixes import Fixer
+from caliper_contract._fixes import Fixer
 from tests import fixable, seeds
 from tests.test_cli import ROOT, _script, lines_of, pre_commit_hook, run
 

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caliper_contract import RULES, AppliedFix, Fix, Fixed, fix, fix_event, validate
+from caliper_contract._fixes import Fixer, fix_text, in_utc
 from caliper_contract._jsonedit import Change, apply, replacements
 from caliper_contract._jsontext import spans
-from caliper_contract.fixes import Fixer, fix_text, in_utc
 from caliper_contract.rules import FixKind
 from caliper_contract.strategies import invalid_envelopes
 from tests import fixable, seeds

@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 
 from caliper_contract import Contract, SpecError
+from caliper_contract._patterns import MATCH_TIMEOUT
 from caliper_contract.openapi import MAX_DOCUMENT_BYTES, parse
-from caliper_contract.patterns import MATCH_TIMEOUT
 from tests import seeds
 
 pytest_plugins = ["pytester"]

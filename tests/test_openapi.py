@@ -417,7 +417,7 @@ def test_yaml_integer_keys_must_be_quoted(tmp_path):
 
 
 def test_bundling_renames_references_only_and_names_the_file_it_cannot_bundle(tmp_path):
-    from caliper_contract.bundle import bundled_schema
+    from caliper_contract._bundle import bundled_schema
 
     components = {
         "Envelope": {

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 from caliper_contract._filefix import FileChanged, LocatedFix, plan, unified_diff, write
 from caliper_contract._files import Finding, Source
+from caliper_contract._fixes import Fixer
 from caliper_contract.cli import _output
 from caliper_contract.cli._check import FileChecker
 from caliper_contract.cli._render import FixCounts, FixKey, Run, text
-from caliper_contract.fixes import Fixer
 from caliper_contract.rules import RULES
 
 

@@ -358,7 +358,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from caliper_contract.bundle import bundled_schema
+    from caliper_contract._bundle import bundled_schema
     from caliper_contract.errors import SpecError
 
     settings = _settings()

@@ -22,7 +22,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from caliper_contract.dialect import IN_SUBARRAY, IN_SUBVALUES, IN_VALUE
+from caliper_contract._dialect import IN_SUBARRAY, IN_SUBVALUES, IN_VALUE
 from caliper_contract.errors import SpecError
 from caliper_contract.openapi import ENVELOPE_POINTER, OpenAPIDocument
 from caliper_contract.pointers import resolve_pointer

@@ -31,8 +31,8 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin
 
+from caliper_contract._patterns import is_regex
 from caliper_contract.errors import SpecError
-from caliper_contract.patterns import is_regex
 from caliper_contract.pointers import escape, resolve_pointer
 
 if TYPE_CHECKING:
