@@ -67,10 +67,14 @@ class Layer:
             # Its references need referencing ($id, anchors, dynamic scopes): python-jsonschema alone.
             self.fast = None
         elif shell is None:
-            self.fast = compile_verdict(documents[uri], pointer, engine=engine, uri=uri)
+            self.fast = compile_verdict(
+                documents[uri], pointer, engine=engine, uri=uri, own_patterns=uri == PROFILE_URI
+            )
         else:
             # The shell's verdict sees it as a subschema of a copy of its document.
-            self.fast = compile_verdict({**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine, uri=uri)
+            self.fast = compile_verdict(
+                {**documents[uri], _SHELL: shell}, f"/{_SHELL}", engine=engine, uri=uri, own_patterns=uri == PROFILE_URI
+            )
         self.shell: Layer | None = None
         self.parts: dict[str, Layer] = {}  # by property
         self.items: Layer | None = None  # each item of an array

@@ -516,3 +516,17 @@ def test_a_usage_error_found_by_a_worker_is_a_usage_error(tmp_path, monkeypatch,
         statuses.append(main(["check", "events.jsonl", "--kind", "event", "--spec", "spec.yaml", "--jobs", jobs]))
         assert "no Event schema to check a lone event against" in capsys.readouterr().err
     assert statuses == [2, 2]
+
+
+def test_the_profiles_own_patterns_have_no_group_so_no_quantifier_nests():
+    # fastjsonschema matches the profile's patterns with `re`, unbounded (see compile_verdict's
+    # own_patterns): that is safe only while no quantifier can nest, and a pattern without a group
+    # has none.  A user's document gets the bounded matcher whatever its patterns.
+    import re
+
+    from caliper_contract.profile import load_profile_schema
+
+    patterns = re.findall(r'"pattern": (".*?(?<!\\)")', json.dumps(load_profile_schema()))
+    assert patterns
+    for pattern in (json.loads(text) for text in patterns):
+        assert "(" not in pattern.replace(r"\(", ""), pattern
