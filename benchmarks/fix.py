@@ -31,7 +31,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from cli import write_folder  # benchmarks/cli.py: run as a script, this folder is on sys.path
+
 from caliper_contract import Contract, fix, validate
+from caliper_contract.pointers import pointer, resolve_pointer, tokens
 
 CHECK = [sys.executable, "-m", "caliper_contract", "check"]
 ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
@@ -69,20 +72,10 @@ def envelopes(count: int, *, fixable_every: int = 0) -> list[Any]:
         envelope["data"][0]["id"] = f"urn:uuid:{uuid.UUID(int=index, version=4)}"
         if fixable_every and index % fixable_every == 0:
             where, value = BREACHES[(index // fixable_every) % len(BREACHES)]
-            *parents, last = where.strip("/").split("/")
-            holder = envelope
-            for token in parents:
-                holder = holder[int(token)] if isinstance(holder, list) else holder[token]
-            holder[last] = value
+            *parents, last = tokens(where)
+            resolve_pointer(envelope, pointer(parents))[last] = value
         result.append(envelope)
     return result
-
-
-def write_folder(folder: Path, items: list[Any]) -> Path:
-    folder.mkdir()
-    for index, item in enumerate(items):
-        (folder / f"payload-{index:04d}.json").write_text(json.dumps(item, indent=2), encoding="utf-8")
-    return folder
 
 
 def in_process(rounds: int) -> None:

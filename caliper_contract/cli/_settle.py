@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from caliper_contract._paths import DEFAULT_EXPECT_INVALID, ExpectInvalid, PathPatterns, PatternError
+from caliper_contract._paths import ExpectInvalid, PathPatterns, PatternError
 from caliper_contract.cli._check import Options
 from caliper_contract.errors import UnknownRuleError
 from caliper_contract.rules import check_ignorable, check_rule_ids
@@ -65,7 +65,7 @@ def _expect_invalid(args: argparse.Namespace, settings: Settings, cwd: Path) -> 
         where = f"set in {settings.source}"
         patterns = _patterns(settings.expect_invalid, settings.base or cwd, f"{settings.source} expect-invalid")
         return ExpectInvalid(patterns, where) if patterns else None
-    return ExpectInvalid(PathPatterns(DEFAULT_EXPECT_INVALID, settings.base or cwd), "by default")
+    return ExpectInvalid.default(settings.base or cwd)
 
 
 def _patterns(texts: Sequence[str], base: Path, where: str) -> PathPatterns:

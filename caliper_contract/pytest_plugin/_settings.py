@@ -282,9 +282,9 @@ def _glob_fixture_files(rootpath: Path, patterns: Sequence[str]) -> tuple[frozen
 
 def _expect_invalid(project: ProjectSettings, config: pytest.Config) -> ExpectInvalid:
     """The expect-invalid convention of ``[tool.caliper-contract]`` above the rootdir, as the command reads it."""
-    from caliper_contract._paths import DEFAULT_EXPECT_INVALID, ExpectInvalid, PathPatterns
+    from caliper_contract._paths import ExpectInvalid, PathPatterns
 
     base = project.base or config.rootpath
     if project.expect_invalid is None:
-        return ExpectInvalid(PathPatterns(DEFAULT_EXPECT_INVALID, base), "by default")
+        return ExpectInvalid.default(base)
     return ExpectInvalid(PathPatterns(project.expect_invalid, base), f"set in {project.source}")
